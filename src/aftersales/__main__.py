@@ -1,0 +1,3 @@
+from aftersales.cli import app
+
+app()

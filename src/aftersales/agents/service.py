@@ -1,0 +1,100 @@
+"""Agent accounts and authentication."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from aftersales.agents.models import ROLES, Agent, ApiToken
+from aftersales.agents.schemas import AgentCreate, AgentUpdate
+from aftersales.kit.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from aftersales.kit.security import hash_password, needs_rehash, new_api_token, token_digest, verify_password
+
+# Verifying against a fixed hash keeps the time of a login for an unknown e-mail like that of a wrong password.
+_DUMMY_HASH = hash_password("not-a-real-password-0")
+
+
+def create_agent(db: Session, data: AgentCreate, now: datetime) -> Agent:
+    email = data.email.lower()
+    if db.scalars(select(Agent).where(Agent.email == email)).first():
+        raise Conflict(f"an agent with e-mail {email} already exists", field="email")
+    agent = Agent(email=email, name=data.name, password_hash=hash_password(data.password), role=data.role,
+                  department=data.department, skills=sorted(set(data.skills)), capacity=data.capacity,
+                  available=True, active=True, created_at=now)
+    db.add(agent)
+    try:
+        db.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"an agent with e-mail {email} already exists", field="email") from exc
+    return agent
+
+
+def update_agent(db: Session, agent: Agent, data: AgentUpdate) -> Agent:
+    changes = data.model_dump(exclude_unset=True)
+    if "role" in changes and changes["role"] not in ROLES:
+        raise ValidationFailed("unknown role", field="role")
+    password = changes.pop("password", None)
+    if password:
+        agent.password_hash = hash_password(password)
+    for field, value in changes.items():
+        if value is None:
+            raise ValidationFailed(f"{field} cannot be null", field=field)
+        setattr(agent, field, sorted(set(value)) if field == "skills" else value)
+    if changes.get("active") is False or password:
+        revoke_all_tokens(db, agent.id, None)
+    return agent
+
+
+def get_agent(db: Session, agent_id: int) -> Agent:
+    agent = db.get(Agent, agent_id)
+    if agent is None:
+        raise NotFound(f"agent {agent_id} does not exist", field="agent_id")
+    return agent
+
+
+def authenticate(db: Session, email: str, password: str) -> Agent:
+    agent = db.scalars(select(Agent).where(Agent.email == email.lower())).first()
+    if agent is None:
+        verify_password(_DUMMY_HASH, password)
+        raise Unauthorized("wrong e-mail or password", field="password")
+    if not verify_password(agent.password_hash, password) or not agent.active:
+        raise Unauthorized("wrong e-mail or password", field="password")
+    if needs_rehash(agent.password_hash):
+        agent.password_hash = hash_password(password)
+    return agent
+
+
+def issue_token(db: Session, agent: Agent, now: datetime, ttl_hours: int, name: str = "login") -> tuple[str, ApiToken]:
+    token = new_api_token()
+    row = ApiToken(agent_id=agent.id, token_hash=token_digest(token), name=name, created_at=now,
+                   expires_at=now + timedelta(hours=ttl_hours) if ttl_hours else None)
+    db.add(row)
+    db.flush()
+    return token, row
+
+
+def agent_for_token(db: Session, token: str, now: datetime) -> Agent | None:
+    row = db.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
+    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    agent = db.get(Agent, row.agent_id)
+    if agent is None or not agent.active:
+        return None
+    return agent
+
+
+def revoke_token(db: Session, token: str, now: datetime) -> None:
+    row = db.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now
+
+
+def revoke_all_tokens(db: Session, agent_id: int, now: datetime | None) -> None:
+    from datetime import UTC
+
+    when = now or datetime.now(UTC)
+    for row in db.scalars(select(ApiToken).where(ApiToken.agent_id == agent_id, ApiToken.revoked_at.is_(None))):
+        row.revoked_at = when

@@ -1,0 +1,213 @@
+"""The `aftersales` command: serve, demo, db upgrade, user create, import, triage, sla."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from aftersales.kit.settings import Settings, get_settings
+
+app = typer.Typer(help="aftersales — after-sales service platform for consumer brands.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="Agent accounts.", no_args_is_help=True)
+sla_app = typer.Typer(help="SLA clocks.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(sla_app, name="sla")
+
+
+def _triage_app() -> typer.Typer:
+    from aftersales.triage.cli import app as triage_app
+
+    return triage_app
+
+
+app.add_typer(_triage_app(), name="triage", help="Triage rules and their accuracy on the labelled set.")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except Exception as exc:  # pydantic's message names the variable; show it without a traceback
+        typer.secho(f"configuration error: {exc}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+
+
+def _upgrade(settings: Settings) -> None:
+    from aftersales.kit.db import Database
+    from aftersales.kit.migrate import upgrade
+    from aftersales.sla.service import ensure_defaults
+
+    upgrade(settings.database_url)
+    database = Database(settings.database_url)
+    with database.transaction() as session:
+        ensure_defaults(session, datetime.now(UTC))
+    database.dispose()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (creates the database on first run) and the default SLA policies."""
+    settings = _settings()
+    _upgrade(settings)
+    typer.echo(f"database at head: {_safe_url(settings.database_url)}")
+
+
+def _safe_url(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':')[0]}:***@{host}" if ":" in creds else url
+    return url
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Argument(help="Login e-mail")],
+    name: Annotated[str, typer.Option(help="Display name")] = "",
+    role: Annotated[str, typer.Option(help="agent | supervisor | admin | analyst")] = "agent",
+    department: Annotated[str, typer.Option(help="customer_service | after_sales | quality | logistics | product"
+                                                 " | management")] = "customer_service",
+    skills: Annotated[str, typer.Option(help="Comma-separated categories, e.g. quality,cold_chain")] = "",
+    capacity: Annotated[int, typer.Option(help="Most open tickets at once")] = 10,
+    password_env: Annotated[str, typer.Option(help="Read the password from this environment variable "
+                                                   "instead of prompting")] = "",
+) -> None:
+    """Create an agent account."""
+    from pydantic import ValidationError
+
+    from aftersales.agents.schemas import AgentCreate
+    from aftersales.agents.service import create_agent
+    from aftersales.kit.db import Database
+    from aftersales.kit.errors import DomainError
+
+    settings = _settings()
+    password = os.environ.get(password_env, "") if password_env else ""
+    if not password:
+        if not sys.stdin.isatty():
+            typer.secho("no password: use --password-env VAR or run in a terminal", fg="red", err=True)
+            raise typer.Exit(2)
+        password = getpass.getpass("password: ")
+    try:
+        data = AgentCreate(email=email, name=name or email.split("@")[0], password=password, role=role,  # type: ignore[arg-type]
+                           department=department,  # type: ignore[arg-type]
+                           skills=[s.strip() for s in skills.split(",") if s.strip()], capacity=capacity)
+    except ValidationError as exc:
+        for err in exc.errors():
+            typer.secho(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}", fg="red", err=True)
+        raise typer.Exit(2) from exc
+    database = Database(settings.database_url)
+    try:
+        with database.transaction() as session:
+            agent = create_agent(session, data, datetime.now(UTC))
+            typer.echo(f"created agent {agent.id} {agent.email} ({agent.role}, {agent.department})")
+    except DomainError as exc:
+        typer.secho(f"{exc.field or 'error'}: {exc.message}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        database.dispose()
+
+
+@app.command("import")
+def import_csv(
+    kind: Annotated[str, typer.Argument(help="customers | products | batches | orders")],
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    dry_run: Annotated[bool, typer.Option(help="Validate every row, write nothing")] = False,
+) -> None:
+    """Import customers, products, batches or orders from CSV; bad rows are reported, good rows kept."""
+    from aftersales.catalog.importer import KINDS, import_file
+    from aftersales.kit.db import Database
+
+    if kind not in KINDS:
+        typer.secho(f"kind must be one of: {', '.join(KINDS)}", fg="red", err=True)
+        raise typer.Exit(2)
+    settings = _settings()
+    database = Database(settings.database_url)
+    try:
+        report = import_file(database, kind, path, datetime.now(UTC), dry_run=dry_run)
+    finally:
+        database.dispose()
+    typer.echo(report.summary())
+    for error in report.errors:
+        typer.echo(f"  row {error.row}: {error.field}: {error.message}")
+    raise typer.Exit(1 if report.errors else 0)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    upgrade: Annotated[bool, typer.Option(help="Apply migrations first")] = True,
+) -> None:
+    """Run the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from aftersales.kit.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    if upgrade:
+        _upgrade(settings)
+    typer.echo(f"aftersales on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
+    uvicorn.run("aftersales.asgi:app", host=host, port=port, workers=workers, log_config=None,
+                access_log=False, proxy_headers=False)
+
+
+@app.command("demo")
+def demo(
+    pack: Annotated[str, typer.Option(help="Industry pack: dairy | tonic | calcium | cashmere")] = "dairy",
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    serve_after: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the API afterwards")] = True,
+    reset: Annotated[bool, typer.Option(help="Delete the demo database first")] = False,
+    seed: Annotated[int, typer.Option(help="Random seed for the demo data")] = 7,
+) -> None:
+    """Create a demo brand with customers, orders, agents and tickets in every state, then serve it."""
+    from aftersales.demo.generator import build_demo
+    from aftersales.kit.db import Database
+
+    settings = _settings()
+    if reset and settings.is_sqlite:
+        db_file = Path(settings.database_url.split("///", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(db_file) + suffix).unlink(missing_ok=True)
+    os.environ["AFTERSALES_INDUSTRY_PACK"] = pack
+    get_settings.cache_clear()
+    settings = _settings()
+    _upgrade(settings)
+    database = Database(settings.database_url)
+    try:
+        summary = build_demo(database, pack, datetime.now(UTC), seed=seed)
+    finally:
+        database.dispose()
+    typer.echo(summary.describe(host, port))
+    if serve_after:
+        serve(host=host, port=port, workers=1, upgrade=False)
+
+
+@sla_app.command("sweep")
+def sla_sweep() -> None:
+    """Record SLA warnings, breaches and escalations that are due now (the server also runs this)."""
+    from aftersales.kit.db import Database
+    from aftersales.sla.service import sweep
+
+    settings = _settings()
+    database = Database(settings.database_url)
+    try:
+        with database.transaction() as session:
+            counts = sweep(session, datetime.now(UTC))
+    finally:
+        database.dispose()
+    typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+if __name__ == "__main__":
+    app()

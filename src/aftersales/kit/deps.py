@@ -1,0 +1,69 @@
+"""FastAPI dependencies shared by every domain's routes: session, clock, current actor, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from aftersales.kit.actor import Actor
+from aftersales.kit.errors import Forbidden, Unauthorized
+
+_bearer = HTTPBearer(auto_error=False, description="API token from POST /api/v1/auth/token")
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """A session whose transaction the route commits; rolled back if the route raised or forgot."""
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    session = request.app.state.db.session(write=write)
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def get_now(request: Request) -> datetime:
+    return request.app.state.clock.now()
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+Now = Annotated[datetime, Depends(get_now)]
+
+
+def current_agent(request: Request, db: DbSession, now: Now,
+                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
+    from aftersales.agents.service import agent_for_token
+
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized("this endpoint needs an API token: Authorization: Bearer <token>")
+    agent = agent_for_token(db, credentials.credentials, now)
+    if agent is None:
+        raise Unauthorized("the API token is unknown, expired or revoked")
+    return Actor(type="agent", id=agent.id, role=agent.role, name=agent.name)
+
+
+CurrentAgent = Annotated[Actor, Depends(current_agent)]
+
+WRITERS = ("agent", "supervisor", "admin")
+SUPERVISORS = ("supervisor", "admin")
+ADMINS = ("admin",)
+
+
+def require(*roles: str) -> Callable[[Actor], Actor]:
+    def check(actor: CurrentAgent) -> Actor:
+        if actor.role not in roles:
+            raise Forbidden(f"this needs one of the roles: {', '.join(roles)}; you are {actor.role}")
+        return actor
+
+    return check
+
+
+Writer = Annotated[Actor, Depends(require(*WRITERS))]
+Supervisor = Annotated[Actor, Depends(require(*SUPERVISORS))]
+Admin = Annotated[Actor, Depends(require(*ADMINS))]
+Reader = CurrentAgent

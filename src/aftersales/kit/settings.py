@@ -1,0 +1,74 @@
+"""Typed, fail-fast settings read from AFTERSALES_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration. Every field maps to an ``AFTERSALES_<NAME>`` variable."""
+
+    model_config = SettingsConfigDict(env_prefix="AFTERSALES_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/aftersales.db",
+        description="SQLAlchemy URL; sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    data_dir: Path = Field(default=Path("var"), description="Where the SQLite file, secrets and uploads live")
+    secret_key: str | None = Field(default=None, description="Signs customer links; use secret_key_file in prod")
+    secret_key_file: Path | None = None
+    industry_pack: str = "dairy"
+    timezone: str = "Asia/Shanghai"
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    attachment_types: list[str] = Field(
+        default=["image/jpeg", "image/png", "image/webp", "image/gif", "application/pdf", "text/plain"]
+    )
+    customer_link_max_age_days: int = Field(default=90, gt=0)
+    token_ttl_hours: int = Field(default=24 * 30, gt=0)
+    auto_assign: bool = True
+    bench_endpoints: bool = Field(default=False, description="Expose the bare baseline endpoint for benchmarks")
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("only sqlite:// and postgresql+psycopg:// URLs are supported")
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @model_validator(mode="after")
+    def _read_secret_file(self) -> Settings:
+        if self.secret_key is None and self.secret_key_file is not None:
+            self.secret_key = self.secret_key_file.read_text(encoding="utf-8").strip()
+        if self.secret_key is not None and len(self.secret_key) < 16:
+            raise ValueError("AFTERSALES_SECRET_KEY must be at least 16 characters")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        """The signing key; on a developer machine one is generated once and kept in data_dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key, encoding="utf-8")
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
