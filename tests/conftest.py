@@ -31,8 +31,7 @@ PASSWORD = "correct horse battery"
 def _pg_admin_connect() -> Any:
     import psycopg
 
-    return psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True,
-                           connect_timeout=3)
+    return psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True, connect_timeout=3)
 
 
 @pytest.fixture(scope="session")
@@ -74,9 +73,13 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield url
     database = Database(url, pool_size=1)
     with database.engine.begin() as conn:
-        tables = conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
-        )).scalars().all()
+        tables = (
+            conn.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'")
+            )
+            .scalars()
+            .all()
+        )
         if tables:
             # TRUNCATE fires no row triggers, so the append-only guard on the timeline stays in place.
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
@@ -103,8 +106,13 @@ def clock() -> FrozenClock:
 def settings(tmp_path: Path, db_url: str) -> Any:
     from aftersales.kit.settings import Settings
 
-    return Settings(database_url=db_url, data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789",
-                    industry_pack="dairy")
+    return Settings(
+        database_url=db_url,
+        data_dir=tmp_path / "data",
+        secret_key="test-secret-key-0123456789",
+        industry_pack="dairy",
+        sla_sweep_interval_seconds=0,
+    )
 
 
 @pytest.fixture
@@ -130,13 +138,28 @@ def make_agent(database: Database, client: Any) -> Callable[..., tuple[int, dict
 
     counter = iter(range(1, 10_000))
 
-    def make(role: str = "agent", department: str = "customer_service", skills: list[str] | None = None,
-             capacity: int = 10, email: str | None = None) -> tuple[int, dict[str, str]]:
+    def make(
+        role: str = "agent",
+        department: str = "customer_service",
+        skills: list[str] | None = None,
+        capacity: int = 10,
+        email: str | None = None,
+    ) -> tuple[int, dict[str, str]]:
         email = email or f"{role}{next(counter)}@brand.example"
         with database.transaction() as session:
-            agent = create_agent(session, AgentCreate(email=email, name=email.split("@")[0], password=PASSWORD,
-                                                      role=role, department=department,  # type: ignore[arg-type]
-                                                      skills=skills or [], capacity=capacity), START)
+            agent = create_agent(
+                session,
+                AgentCreate(
+                    email=email,
+                    name=email.split("@")[0],
+                    password=PASSWORD,
+                    role=role,
+                    department=department,  # type: ignore[arg-type]
+                    skills=skills or [],
+                    capacity=capacity,
+                ),
+                START,
+            )
             agent_id = agent.id
         response = client.post("/api/v1/auth/token", json={"email": email, "password": PASSWORD})
         assert response.status_code == 200, response.text

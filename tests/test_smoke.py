@@ -9,9 +9,15 @@ def test_health_reports_the_database(client, database):
 
 def test_created_ticket_is_triaged_and_gets_an_sla(client, make_agent):
     _, headers = make_agent("agent", "quality")
-    response = client.post("/api/v1/tickets", headers=headers, json={
-        "description": "昨天收到的鲜牛奶打开就是酸的，已经结块了", "channel": "chat",
-        "customer": {"phone": "13812345678", "name": "王女士"}})
+    response = client.post(
+        "/api/v1/tickets",
+        headers=headers,
+        json={
+            "description": "昨天收到的鲜牛奶打开就是酸的，已经结块了",
+            "channel": "chat",
+            "customer": {"phone": "13812345678", "name": "王女士"},
+        },
+    )
     assert response.status_code == 201, response.text
     ticket = response.json()
     assert ticket["status"] in ("triaged", "assigned")

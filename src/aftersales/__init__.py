@@ -1,2 +1,3 @@
 """aftersales: after-sales service platform for consumer brands."""
+
 __version__ = "0.1.0"

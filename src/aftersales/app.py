@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,19 +42,39 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [{"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid"),
-                   "type": e.get("type", "")} for e in exc.errors()]
+        fields = [
+            {
+                "field": _field_name(tuple(e.get("loc", ()))),
+                "message": e.get("msg", "invalid"),
+                "type": e.get("type", ""),
+            }
+            for e in exc.errors()
+        ]
         first = fields[0] if fields else {"field": "", "message": "invalid request"}
-        return _error(422, "validation_error", f"{first['field']}: {first['message']}", field=first["field"],
-                      fields=fields)
+        return _error(
+            422,
+            "validation_error",
+            f"{first['field']}: {first['message']}",
+            field=first["field"],
+            fields=fields,
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
-        return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
-                      ) if exc.status_code != 401 else JSONResponse(
-            {"error": {"code": "unauthorized", "message": str(exc.detail)}}, status_code=401,
-            headers={"WWW-Authenticate": "Bearer"})
+        return (
+            _error(
+                exc.status_code,
+                codes.get(exc.status_code, "http_error"),
+                str(exc.detail),
+            )
+            if exc.status_code != 401
+            else JSONResponse(
+                {"error": {"code": "unauthorized", "message": str(exc.detail)}},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        )
 
     @app.exception_handler(StaleDataError)
     async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
@@ -67,12 +88,36 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OperationalError)
     async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
-        return JSONResponse({"error": {"code": "unavailable", "message": "the database is busy; retry shortly"}},
-                            status_code=503, headers={"Retry-After": "1"})
+        return JSONResponse(
+            {"error": {"code": "unavailable", "message": "the database is busy; retry shortly"}},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
-               database: Database | None = None) -> FastAPI:
+async def _sweep_forever(app: FastAPI, interval: int) -> None:
+    """Record SLA warnings, breaches and escalations as they fall due, so nobody has to ask for them."""
+    from starlette.concurrency import run_in_threadpool
+
+    from aftersales.sla.service import sweep
+
+    def once() -> None:
+        with app.state.db.transaction() as session:
+            counts = sweep(session, app.state.clock.now())
+        if counts["warned"] or counts["breached"] or counts["escalated"]:
+            log.info("sla sweep: %s", counts)
+
+    while True:
+        try:
+            await run_in_threadpool(once)
+        except Exception:  # keep sweeping; a passing database error must not stop SLA escalation for good
+            log.exception("sla sweep failed")
+        await asyncio.sleep(interval)
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, database: Database | None = None
+) -> FastAPI:
     from aftersales.agents.api import router as agents_router
     from aftersales.catalog.api import router as catalog_router
     from aftersales.kit.text import warm_up
@@ -87,7 +132,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if settings.sla_sweep_interval_seconds > 0:
+            task = asyncio.create_task(_sweep_forever(app, settings.sla_sweep_interval_seconds))
         yield
+        if task is not None:
+            task.cancel()
         if database is None:
             db.dispose()
 

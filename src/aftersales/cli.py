@@ -13,8 +13,11 @@ import typer
 
 from aftersales.kit.settings import Settings, get_settings
 
-app = typer.Typer(help="aftersales — after-sales service platform for consumer brands.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="aftersales — after-sales service platform for consumer brands.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Agent accounts.", no_args_is_help=True)
 sla_app = typer.Typer(help="SLA clocks.", no_args_is_help=True)
@@ -73,12 +76,14 @@ def user_create(
     email: Annotated[str, typer.Argument(help="Login e-mail")],
     name: Annotated[str, typer.Option(help="Display name")] = "",
     role: Annotated[str, typer.Option(help="agent | supervisor | admin | analyst")] = "agent",
-    department: Annotated[str, typer.Option(help="customer_service | after_sales | quality | logistics | product"
-                                                 " | management")] = "customer_service",
+    department: Annotated[
+        str, typer.Option(help="customer_service | after_sales | quality | logistics | product | management")
+    ] = "customer_service",
     skills: Annotated[str, typer.Option(help="Comma-separated categories, e.g. quality,cold_chain")] = "",
     capacity: Annotated[int, typer.Option(help="Most open tickets at once")] = 10,
-    password_env: Annotated[str, typer.Option(help="Read the password from this environment variable "
-                                                   "instead of prompting")] = "",
+    password_env: Annotated[
+        str, typer.Option(help="Read the password from this environment variable instead of prompting")
+    ] = "",
 ) -> None:
     """Create an agent account."""
     from pydantic import ValidationError
@@ -96,9 +101,15 @@ def user_create(
             raise typer.Exit(2)
         password = getpass.getpass("password: ")
     try:
-        data = AgentCreate(email=email, name=name or email.split("@")[0], password=password, role=role,  # type: ignore[arg-type]
-                           department=department,  # type: ignore[arg-type]
-                           skills=[s.strip() for s in skills.split(",") if s.strip()], capacity=capacity)
+        data = AgentCreate(
+            email=email,
+            name=name or email.split("@")[0],
+            password=password,
+            role=role,  # type: ignore[arg-type]
+            department=department,  # type: ignore[arg-type]
+            skills=[s.strip() for s in skills.split(",") if s.strip()],
+            capacity=capacity,
+        )
     except ValidationError as exc:
         for err in exc.errors():
             typer.secho(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}", fg="red", err=True)
@@ -157,8 +168,15 @@ def serve(
     if upgrade:
         _upgrade(settings)
     typer.echo(f"aftersales on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run("aftersales.asgi:app", host=host, port=port, workers=workers, log_config=None,
-                access_log=False, proxy_headers=False)
+    uvicorn.run(
+        "aftersales.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 @app.command("demo")

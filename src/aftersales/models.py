@@ -8,7 +8,20 @@ from aftersales.sla.models import BusinessCalendarRecord, SlaPolicyRecord
 from aftersales.tickets.models import Attachment, IdempotencyKey, Ticket, TicketCollaborator, TicketEntry
 
 __all__ = [
-    "Agent", "ApiToken", "Attachment", "Base", "Batch", "BusinessCalendarRecord", "Customer",
-    "IdempotencyKey", "Order", "OrderItem", "OutboxEvent", "Product", "SlaPolicyRecord", "Ticket",
-    "TicketCollaborator", "TicketEntry",
+    "Agent",
+    "ApiToken",
+    "Attachment",
+    "Base",
+    "Batch",
+    "BusinessCalendarRecord",
+    "Customer",
+    "IdempotencyKey",
+    "Order",
+    "OrderItem",
+    "OutboxEvent",
+    "Product",
+    "SlaPolicyRecord",
+    "Ticket",
+    "TicketCollaborator",
+    "TicketEntry",
 ]

@@ -59,15 +59,23 @@ def create_agent(body: AgentCreate, actor: Admin, db: DbSession, now: Now) -> Ag
     return agent
 
 
-@router.patch("/agents/{agent_id}", response_model=AgentOut,
-              summary="Update an agent. Admins change anything; supervisors capacity and availability; "
-                      "agents only their own availability")
-def update_agent(agent_id: int, body: AgentUpdate, request: Request, actor: CurrentAgent, db: DbSession,
-                 now: Now) -> Agent:
+@router.patch(
+    "/agents/{agent_id}",
+    response_model=AgentOut,
+    summary="Update an agent. Admins change anything; supervisors capacity and availability; "
+    "agents only their own availability",
+)
+def update_agent(
+    agent_id: int, body: AgentUpdate, request: Request, actor: CurrentAgent, db: DbSession, now: Now
+) -> Agent:
     from aftersales.routing.service import drain_queue
 
     fields = set(body.model_dump(exclude_unset=True))
-    if actor.role == "admin" or (actor.role == "supervisor" and fields <= {"capacity", "available", "skills"}) or (actor.role in ("agent", "supervisor") and agent_id == actor.id and fields <= {"available"}):
+    if (
+        actor.role == "admin"
+        or (actor.role == "supervisor" and fields <= {"capacity", "available", "skills"})
+        or (actor.role in ("agent", "supervisor") and agent_id == actor.id and fields <= {"available"})
+    ):
         pass
     else:
         raise Forbidden("you may not change these fields of this agent", field=",".join(sorted(fields)) or None)

@@ -21,9 +21,18 @@ def create_agent(db: Session, data: AgentCreate, now: datetime) -> Agent:
     email = data.email.lower()
     if db.scalars(select(Agent).where(Agent.email == email)).first():
         raise Conflict(f"an agent with e-mail {email} already exists", field="email")
-    agent = Agent(email=email, name=data.name, password_hash=hash_password(data.password), role=data.role,
-                  department=data.department, skills=sorted(set(data.skills)), capacity=data.capacity,
-                  available=True, active=True, created_at=now)
+    agent = Agent(
+        email=email,
+        name=data.name,
+        password_hash=hash_password(data.password),
+        role=data.role,
+        department=data.department,
+        skills=sorted(set(data.skills)),
+        capacity=data.capacity,
+        available=True,
+        active=True,
+        created_at=now,
+    )
     db.add(agent)
     try:
         db.flush()
@@ -69,8 +78,13 @@ def authenticate(db: Session, email: str, password: str) -> Agent:
 
 def issue_token(db: Session, agent: Agent, now: datetime, ttl_hours: int, name: str = "login") -> tuple[str, ApiToken]:
     token = new_api_token()
-    row = ApiToken(agent_id=agent.id, token_hash=token_digest(token), name=name, created_at=now,
-                   expires_at=now + timedelta(hours=ttl_hours) if ttl_hours else None)
+    row = ApiToken(
+        agent_id=agent.id,
+        token_hash=token_digest(token),
+        name=name,
+        created_at=now,
+        expires_at=now + timedelta(hours=ttl_hours) if ttl_hours else None,
+    )
     db.add(row)
     db.flush()
     return token, row

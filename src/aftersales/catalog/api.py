@@ -28,8 +28,13 @@ Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 @router.get("/customers", response_model=list[CustomerOut])
-def list_customers(actor: Reader, db: DbSession, q: Annotated[str | None, Query(max_length=100)] = None,
-                   limit: Limit = 50, offset: Offset = 0) -> list[Customer]:
+def list_customers(
+    actor: Reader,
+    db: DbSession,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[Customer]:
     stmt = select(Customer).order_by(Customer.id)
     if q:
         like = f"%{q}%"
@@ -65,8 +70,13 @@ def create_product(body: ProductIn, actor: Supervisor, db: DbSession, now: Now) 
 
 
 @router.get("/batches", response_model=list[BatchOut])
-def list_batches(actor: Reader, db: DbSession, product_sku: Annotated[str | None, Query(max_length=64)] = None,
-                 limit: Limit = 50, offset: Offset = 0) -> list[Batch]:
+def list_batches(
+    actor: Reader,
+    db: DbSession,
+    product_sku: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[Batch]:
     stmt = select(Batch).order_by(Batch.id)
     if product_sku:
         stmt = stmt.where(Batch.product_id == service.product_by_sku(db, product_sku).id)
@@ -81,8 +91,13 @@ def create_batch(body: BatchIn, actor: Supervisor, db: DbSession, now: Now) -> B
 
 
 @router.get("/orders", response_model=list[OrderOut])
-def list_orders(actor: Reader, db: DbSession, customer_id: Annotated[int | None, Query(ge=1)] = None,
-                limit: Limit = 50, offset: Offset = 0) -> list[Order]:
+def list_orders(
+    actor: Reader,
+    db: DbSession,
+    customer_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[Order]:
     stmt = select(Order).order_by(Order.id.desc())
     if customer_id:
         stmt = stmt.where(Order.customer_id == customer_id)

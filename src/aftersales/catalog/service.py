@@ -50,8 +50,13 @@ def create_batch(db: Session, data: BatchIn, now: datetime) -> Batch:
         raise ValidationFailed("expires_on is before produced_on", field="expires_on")
     if db.scalars(select(Batch).where(Batch.product_id == product.id, Batch.code == data.code)).first():
         raise Conflict(f"batch {data.code} of {data.product_sku} exists", field="code")
-    batch = Batch(product_id=product.id, code=data.code, produced_on=data.produced_on, expires_on=data.expires_on,
-                  created_at=now)
+    batch = Batch(
+        product_id=product.id,
+        code=data.code,
+        produced_on=data.produced_on,
+        expires_on=data.expires_on,
+        created_at=now,
+    )
     db.add(batch)
     db.flush()
     return batch
@@ -72,13 +77,22 @@ def create_order(db: Session, data: OrderIn, now: datetime) -> Order:
         product = product_by_sku(db, item.product_sku, field=f"items.{index}.product_sku")
         batch = None
         if item.batch_code:
-            batch = db.scalars(select(Batch).where(Batch.product_id == product.id,
-                                                   Batch.code == item.batch_code)).first()
+            batch = db.scalars(
+                select(Batch).where(Batch.product_id == product.id, Batch.code == item.batch_code)
+            ).first()
             if batch is None:
-                raise NotFound(f"batch {item.batch_code} of {item.product_sku} does not exist",
-                               field=f"items.{index}.batch_code")
-        order.items.append(OrderItem(product_id=product.id, batch_id=batch.id if batch else None,
-                                     quantity=item.quantity, unit_price=item.unit_price))
+                raise NotFound(
+                    f"batch {item.batch_code} of {item.product_sku} does not exist",
+                    field=f"items.{index}.batch_code",
+                )
+        order.items.append(
+            OrderItem(
+                product_id=product.id,
+                batch_id=batch.id if batch else None,
+                quantity=item.quantity,
+                unit_price=item.unit_price,
+            )
+        )
         total += item.unit_price * item.quantity
     order.total_amount = total
     db.add(order)

@@ -35,8 +35,12 @@ DbSession = Annotated[Session, Depends(get_db)]
 Now = Annotated[datetime, Depends(get_now)]
 
 
-def current_agent(request: Request, db: DbSession, now: Now,
-                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
+def current_agent(
+    request: Request,
+    db: DbSession,
+    now: Now,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
     from aftersales.agents.service import agent_for_token
 
     if credentials is None or credentials.scheme.lower() != "bearer":

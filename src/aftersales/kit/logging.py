@@ -10,7 +10,9 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)"), r"\1********\2"),  # resident ID numbers
     (re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*(@[A-Za-z0-9.-]+)"), r"\1***\2"),
     (
-        re.compile(r"([\u4e00-\u9fff]{2,}(?:省|市|区|县))[\u4e00-\u9fff0-9A-Za-z\-#]*(?:路|街|道|号|室|栋|单元)[\u4e00-\u9fff0-9A-Za-z\-#]*"),
+        re.compile(
+            r"([\u4e00-\u9fff]{2,}(?:省|市|区|县))[\u4e00-\u9fff0-9A-Za-z\-#]*(?:路|街|道|号|室|栋|单元)[\u4e00-\u9fff0-9A-Za-z\-#]*"
+        ),
         r"\1***",
     ),
 ]
@@ -38,6 +40,7 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.access", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.handlers[:] = []

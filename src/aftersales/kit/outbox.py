@@ -25,8 +25,17 @@ class OutboxEvent(Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-def emit(db: Session, topic: str, aggregate_type: str, aggregate_id: int, payload: dict[str, Any],
-         at: datetime) -> None:
+def emit(
+    db: Session, topic: str, aggregate_type: str, aggregate_id: int, payload: dict[str, Any], at: datetime
+) -> None:
     """Queue a domain event; it becomes visible to dispatchers only if the surrounding transaction commits."""
-    db.add(OutboxEvent(topic=topic, aggregate_type=aggregate_type, aggregate_id=aggregate_id,
-                       payload=payload, created_at=at, attempts=0))
+    db.add(
+        OutboxEvent(
+            topic=topic,
+            aggregate_type=aggregate_type,
+            aggregate_id=aggregate_id,
+            payload=payload,
+            created_at=at,
+            attempts=0,
+        )
+    )

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     customer_link_max_age_days: int = Field(default=90, gt=0)
     token_ttl_hours: int = Field(default=24 * 30, gt=0)
     auto_assign: bool = True
+    sla_sweep_interval_seconds: int = Field(
+        default=30,
+        ge=0,
+        description="How often the server records SLA warnings/breaches/escalations; 0 = never",
+    )
     bench_endpoints: bool = Field(default=False, description="Expose the bare baseline endpoint for benchmarks")
     log_level: str = "INFO"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 
@@ -17,7 +18,7 @@ def _ensure_ready() -> None:
     if not _ready:
         with _lock:
             if not _ready:
-                jieba.setLogLevel(60)
+                jieba.setLogLevel(logging.WARNING)
                 jieba.initialize()
                 _ready = True
 

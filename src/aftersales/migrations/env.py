@@ -7,19 +7,11 @@ from sqlalchemy import engine_from_config, pool
 
 import aftersales.models  # noqa: F401  (registers every table)
 from aftersales.kit.db import Base
+from aftersales.kit.migrate import include_object
 from aftersales.kit.settings import get_settings
 
 config = context.config
 target_metadata = Base.metadata
-
-# Objects that exist only in one dialect's migration (full-text index structures) are not in the models.
-_DIALECT_ONLY = {"ticket_fts", "ix_tickets_search_gin"}
-
-
-def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
-    if name in _DIALECT_ONLY or (name or "").startswith("ticket_fts"):
-        return False
-    return True
 
 
 def _url() -> str:

@@ -33,18 +33,19 @@ def can_take(candidate: Candidate, *, department: str, category: str, customer_t
     return not skills - {"vip", "vip_only"} or "*" in skills or category in skills
 
 
-def choose(candidates: Iterable[Candidate], *, department: str, category: str,
-           customer_tier: str) -> Candidate | None:
-    """Lightest relative load wins; VIP tickets prefer agents with the "vip" skill; ties go to the lowest id."""
-    eligible = [c for c in candidates if can_take(c, department=department, category=category,
-                                                   customer_tier=customer_tier)]
+def choose(candidates: Iterable[Candidate], *, department: str, category: str, customer_tier: str) -> Candidate | None:
+    """Lightest relative load wins; VIP tickets prefer agents with the "vip" skill; then named skill, lowest id."""
+    eligible = [
+        c for c in candidates if can_take(c, department=department, category=category, customer_tier=customer_tier)
+    ]
     if not eligible:
         return None
 
-    def key(c: Candidate) -> tuple[int, int, float, int]:
+    def key(c: Candidate) -> tuple[int, float, int, int]:
         vip_match = 0 if customer_tier == "vip" and ("vip" in c.skills or "vip_only" in c.skills) else 1
+        # Load decides among qualified agents; a named skill only breaks ties, so generalists are not left idle.
         exact_skill = 0 if category in c.skills else 1
-        return (vip_match, exact_skill, c.open_load / max(c.capacity, 1), c.agent_id)
+        return (vip_match, c.open_load / max(c.capacity, 1), exact_skill, c.agent_id)
 
     return min(eligible, key=key)
 

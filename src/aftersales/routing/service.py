@@ -24,19 +24,36 @@ def _is_pg(db: Session) -> bool:
 
 
 def candidates(db: Session, department: str) -> list[Candidate]:
-    stmt = select(Agent).where(Agent.department == department, Agent.active.is_(True),
-                               Agent.role.in_(("agent", "supervisor"))).order_by(Agent.id)
+    stmt = (
+        select(Agent)
+        .where(Agent.department == department, Agent.active.is_(True), Agent.role.in_(("agent", "supervisor")))
+        .order_by(Agent.id)
+    )
     if _is_pg(db):
         stmt = stmt.with_for_update()
     agents = list(db.scalars(stmt))
     loads = tickets_repo.open_load_by_agent(db, [a.id for a in agents])
-    return [Candidate(agent_id=a.id, department=a.department, skills=tuple(a.skills or ()), capacity=a.capacity,
-                      open_load=loads.get(a.id, 0), available=a.available, active=a.active) for a in agents]
+    return [
+        Candidate(
+            agent_id=a.id,
+            department=a.department,
+            skills=tuple(a.skills or ()),
+            capacity=a.capacity,
+            open_load=loads.get(a.id, 0),
+            available=a.available,
+            active=a.active,
+        )
+        for a in agents
+    ]
 
 
 def pick_agent(db: Session, ticket: Ticket) -> int | None:
-    chosen = choose(candidates(db, ticket.department), department=ticket.department, category=ticket.category,
-                    customer_tier=ticket.customer_tier)
+    chosen = choose(
+        candidates(db, ticket.department),
+        department=ticket.department,
+        category=ticket.category,
+        customer_tier=ticket.customer_tier,
+    )
     return chosen.agent_id if chosen else None
 
 
@@ -60,12 +77,15 @@ def drain_queue(db: Session, department: str, now: datetime, *, limit: int = 50)
     assigned: list[int] = []
     loads = {c.agent_id: c for c in pool}
     for ticket in db.scalars(stmt):
-        chosen = choose(loads.values(), department=department, category=ticket.category,
-                        customer_tier=ticket.customer_tier)
+        chosen = choose(
+            loads.values(),
+            department=department,
+            category=ticket.category,
+            customer_tier=ticket.customer_tier,
+        )
         if chosen is None:
             continue
-        ticket_service.assign_to(db, ticket, chosen.agent_id, Actor(type="system", name="routing"), now,
-                                 reason="queue")
+        ticket_service.assign_to(db, ticket, chosen.agent_id, Actor(type="system", name="routing"), now, reason="queue")
         loads[chosen.agent_id] = Candidate(**{**chosen.__dict__, "open_load": chosen.open_load + 1})
         assigned.append(ticket.id)
         if not any(c.available and c.open_load < c.capacity for c in loads.values()):

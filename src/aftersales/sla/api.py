@@ -53,9 +53,18 @@ class CalendarOut(BaseModel):
 
 def _validate_policy(db: DbSession, body: PolicyIn) -> None:
     try:
-        SlaPolicy.from_dict({"id": 0, "name": body.name, "position": body.position, "conditions": body.conditions,
-                             "targets": body.targets, "calendar_name": body.calendar_name,
-                             "warn_ratio": body.warn_ratio, "management_after_ratio": body.management_after_ratio})
+        SlaPolicy.from_dict(
+            {
+                "id": 0,
+                "name": body.name,
+                "position": body.position,
+                "conditions": body.conditions,
+                "targets": body.targets,
+                "calendar_name": body.calendar_name,
+                "warn_ratio": body.warn_ratio,
+                "management_after_ratio": body.management_after_ratio,
+            }
+        )
     except PolicyConfigError as exc:
         message = str(exc)
         raise ValidationFailed(message, field=message.split(":", 1)[0]) from exc
@@ -79,15 +88,19 @@ def create_policy(body: PolicyIn, actor: Admin, db: DbSession, now: Now) -> SlaP
     return row
 
 
-@router.put("/policies/{policy_id}", response_model=PolicyOut,
-            summary="Change a policy; tickets pick up the new version at their next update, never back-dated")
+@router.put(
+    "/policies/{policy_id}",
+    response_model=PolicyOut,
+    summary="Change a policy; tickets pick up the new version at their next update, never back-dated",
+)
 def update_policy(policy_id: int, body: PolicyIn, actor: Admin, db: DbSession, now: Now) -> SlaPolicyRecord:
     row = db.get(SlaPolicyRecord, policy_id)
     if row is None:
         raise NotFound(f"policy {policy_id} does not exist", field="policy_id")
     _validate_policy(db, body)
-    clash = db.scalars(select(SlaPolicyRecord).where(SlaPolicyRecord.name == body.name,
-                                                     SlaPolicyRecord.id != policy_id)).first()
+    clash = db.scalars(
+        select(SlaPolicyRecord).where(SlaPolicyRecord.name == body.name, SlaPolicyRecord.id != policy_id)
+    ).first()
     if clash:
         raise Conflict(f"a policy named '{body.name}' exists", field="name")
     for field, value in body.model_dump().items():
@@ -103,8 +116,11 @@ def list_calendars(actor: Reader, db: DbSession) -> list[BusinessCalendarRecord]
     return list(db.scalars(select(BusinessCalendarRecord).order_by(BusinessCalendarRecord.id)))
 
 
-@router.put("/calendars/{name}", response_model=CalendarOut,
-            summary="Create or replace a business calendar (hours, time zone, brand holidays and working days)")
+@router.put(
+    "/calendars/{name}",
+    response_model=CalendarOut,
+    summary="Create or replace a business calendar (hours, time zone, brand holidays and working days)",
+)
 def put_calendar(name: str, body: CalendarIn, actor: Admin, db: DbSession, now: Now) -> BusinessCalendarRecord:
     try:
         calendar = BusinessCalendar.from_dict({**body.spec, "name": name})

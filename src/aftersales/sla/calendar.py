@@ -85,18 +85,14 @@ class BusinessCalendar:
     name: str
     timezone: str = "Asia/Shanghai"
     mode: Mode = "business_hours"
-    hours: Mapping[int, Sequence[tuple[time, time]]] = field(
-        default_factory=lambda: dict(DEFAULT_HOURS), hash=False
-    )
+    hours: Mapping[int, Sequence[tuple[time, time]]] = field(default_factory=lambda: dict(DEFAULT_HOURS), hash=False)
     use_cn_statutory: bool = True
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
     # Private caches (not part of identity).
     _tz: ZoneInfo = field(init=False, repr=False, compare=False, hash=False)
     _secs: dict[int, tuple[tuple[int, int], ...]] = field(init=False, repr=False, compare=False, hash=False)
-    _day_cache: dict[date, tuple[tuple[int, int], ...]] = field(
-        init=False, repr=False, compare=False, hash=False
-    )
+    _day_cache: dict[date, tuple[tuple[int, int], ...]] = field(init=False, repr=False, compare=False, hash=False)
     _week_cache: dict[date, int] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -290,8 +286,7 @@ class BusinessCalendar:
             "timezone": self.timezone,
             "mode": self.mode,
             "hours": {
-                str(wd): [[fmt(s, False), fmt(e, True)] for s, e in ivs]
-                for wd, ivs in sorted(self.hours.items())
+                str(wd): [[fmt(s, False), fmt(e, True)] for s, e in ivs] for wd, ivs in sorted(self.hours.items())
             },
             "use_cn_statutory": self.use_cn_statutory,
             "extra_holidays": sorted(d.isoformat() for d in self.extra_holidays),
@@ -349,9 +344,7 @@ def _parse_time(where: str, value: Any, *, is_end: bool) -> time:
 
 def _parse_hours(raw: Any) -> dict[int, list[tuple[time, time]]]:
     if not isinstance(raw, Mapping):
-        raise CalendarConfigError(
-            "hours: must be an object mapping weekday (0=Monday..6=Sunday) to intervals"
-        )
+        raise CalendarConfigError("hours: must be an object mapping weekday (0=Monday..6=Sunday) to intervals")
     out: dict[int, list[tuple[time, time]]] = {}
     for key, intervals in raw.items():
         try:

@@ -193,9 +193,7 @@ class _Sim:
         if clock.breached is None:
             out.append(("breached", clock.target))
         if clock.management is None:
-            out.append(
-                ("management", clock.target + round(clock.target * self.policy.management_after_ratio))
-            )
+            out.append(("management", clock.target + round(clock.target * self.policy.management_after_ratio)))
         return out
 
     def record(self, clock: _Clock, name: str, t: int, detail: str) -> None:
@@ -318,9 +316,7 @@ class _Sim:
                 new_cal = self.calendars[new.calendar_name]
             except KeyError:
                 if new.calendar_name != "24x7":
-                    raise KeyError(
-                        f"SLA policy {new.name!r} uses unknown calendar {new.calendar_name!r}"
-                    ) from None
+                    raise KeyError(f"SLA policy {new.name!r} uses unknown calendar {new.calendar_name!r}") from None
                 new_cal = _FALLBACK_CALENDAR
             for clock in c.values():
                 if clock.open and clock.seg_start is not None:
@@ -458,9 +454,7 @@ def _first_calendar(
     return _FALLBACK_CALENDAR
 
 
-def compute_sla(
-    facts: Iterable[TimelineFact], calendars: Mapping[str, BusinessCalendar], now: datetime
-) -> SlaReport:
+def compute_sla(facts: Iterable[TimelineFact], calendars: Mapping[str, BusinessCalendar], now: datetime) -> SlaReport:
     """Derive the SLA report of a ticket from its timeline facts (sorted by time), as of ``now``.
 
     Facts after ``now`` are ignored; events are only emitted up to ``now`` (``due_at`` tells the future).

@@ -54,9 +54,7 @@ class SlaTargets:
             if v is None:
                 continue
             if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0 or v != v:
-                raise PolicyConfigError(
-                    f"targets.{m}: must be a positive number of minutes or null, got {v!r}"
-                )
+                raise PolicyConfigError(f"targets.{m}: must be a positive number of minutes or null, got {v!r}")
 
     def get(self, metric: str) -> float | None:
         if metric not in METRICS:
@@ -105,9 +103,7 @@ class SlaPolicy:
         norm: dict[str, tuple[str | None, ...]] = {}
         for key, values in self.conditions.items():
             if key not in CONDITION_FIELDS:
-                raise PolicyConfigError(
-                    f"conditions.{key}: unknown field (allowed: {', '.join(CONDITION_FIELDS)})"
-                )
+                raise PolicyConfigError(f"conditions.{key}: unknown field (allowed: {', '.join(CONDITION_FIELDS)})")
             if isinstance(values, str) or not isinstance(values, Sequence | frozenset | set):
                 raise PolicyConfigError(f"conditions.{key}: must be a list of values")
             vals = tuple(values)
@@ -131,17 +127,12 @@ class SlaPolicy:
             or not isinstance(self.management_after_ratio, int | float)
             or not self.management_after_ratio >= 0
         ):
-            raise PolicyConfigError(
-                f"management_after_ratio: must be >= 0, got {self.management_after_ratio!r}"
-            )
+            raise PolicyConfigError(f"management_after_ratio: must be >= 0, got {self.management_after_ratio!r}")
         if isinstance(self.version, bool) or not isinstance(self.version, int) or self.version < 1:
             raise PolicyConfigError(f"version: must be a positive integer, got {self.version!r}")
 
     def matches(self, attrs: Mapping[str, str | None]) -> bool:
-        for key, allowed in self.conditions.items():
-            if allowed and attrs.get(key) not in allowed:
-                return False
-        return True
+        return all(not allowed or attrs.get(key) in allowed for key, allowed in self.conditions.items())
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -256,9 +247,7 @@ def _sample_attrs() -> list[dict[str, str | None]]:
     severities: list[str | None] = [*_SEVERITIES, None, "other"]
     channels: list[str | None] = [*_CHANNELS, "web", None]
     kinds: list[str | None] = [*_KINDS, "complaint", None]
-    return [
-        {"severity": s, "channel": c, "kind": k} for s, c, k in itertools.product(severities, channels, kinds)
-    ]
+    return [{"severity": s, "channel": c, "kind": k} for s, c, k in itertools.product(severities, channels, kinds)]
 
 
 @lru_cache(maxsize=1)

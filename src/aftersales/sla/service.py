@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.kit.actor import Actor
@@ -27,20 +27,48 @@ ESCALATION_TARGETS = {1: "supervisor", 2: "management"}
 
 # ---------------------------------------------------------------- stored policies and calendars
 
+
 def record_to_policy(row: SlaPolicyRecord) -> SlaPolicy:
-    return SlaPolicy.from_dict({
-        "id": row.id, "name": row.name, "position": row.position, "conditions": row.conditions,
-        "targets": row.targets, "calendar_name": row.calendar_name, "warn_ratio": row.warn_ratio,
-        "management_after_ratio": row.management_after_ratio, "version": row.version,
-    })
+    return SlaPolicy.from_dict(
+        {
+            "id": row.id,
+            "name": row.name,
+            "position": row.position,
+            "conditions": row.conditions,
+            "targets": row.targets,
+            "calendar_name": row.calendar_name,
+            "warn_ratio": row.warn_ratio,
+            "management_after_ratio": row.management_after_ratio,
+            "version": row.version,
+        }
+    )
+
+
+# Parsed policies and calendars are kept per process and re-read only when the stored rows change, which one
+# cheap aggregate query tells; a change made by another process is therefore seen by the very next request.
+_POLICY_CACHE: dict[str, tuple[Any, Any]] = {}
+
+
+def _stamp(db: Session, model: Any) -> tuple[Any, ...]:
+    row = db.execute(select(func.count(), func.max(model.updated_at), func.sum(model.id))).one()
+    return tuple(row)
 
 
 def load_policies(db: Session) -> list[SlaPolicy]:
     cache = db.info.get("sla_policies")
     if cache is None:
-        rows = db.scalars(select(SlaPolicyRecord).where(SlaPolicyRecord.active.is_(True))
-                          .order_by(SlaPolicyRecord.position, SlaPolicyRecord.id))
-        cache = [record_to_policy(r) for r in rows] or default_policies()
+        stamp = (_stamp(db, SlaPolicyRecord), db.get_bind().engine.url.render_as_string())
+        cached = _POLICY_CACHE.get("policies")
+        if cached is not None and cached[0] == stamp:
+            cache = cached[1]
+        else:
+            rows = db.scalars(
+                select(SlaPolicyRecord)
+                .where(SlaPolicyRecord.active.is_(True))
+                .order_by(SlaPolicyRecord.position, SlaPolicyRecord.id)
+            )
+            cache = [record_to_policy(r) for r in rows] or default_policies()
+            _POLICY_CACHE["policies"] = (stamp, cache)
         db.info["sla_policies"] = cache
     return cache
 
@@ -48,7 +76,13 @@ def load_policies(db: Session) -> list[SlaPolicy]:
 def load_calendars(db: Session) -> dict[str, BusinessCalendar]:
     cache = db.info.get("sla_calendars")
     if cache is None:
-        cache = _calendar_cache(db)
+        stamp = (_stamp(db, BusinessCalendarRecord), db.get_bind().engine.url.render_as_string())
+        cached = _POLICY_CACHE.get("calendars")
+        if cached is not None and cached[0] == stamp:
+            cache = cached[1]
+        else:
+            cache = _calendar_cache(db)
+            _POLICY_CACHE["calendars"] = (stamp, cache)
         db.info["sla_calendars"] = cache
     return cache
 
@@ -78,11 +112,20 @@ def ensure_defaults(db: Session, now: datetime) -> int:
     if db.scalars(select(SlaPolicyRecord).limit(1)).first() is None:
         for policy in default_policies():
             data = policy.to_dict()
-            db.add(SlaPolicyRecord(name=data["name"], position=data["position"], conditions=data["conditions"],
-                                   targets=data["targets"], calendar_name=data["calendar_name"],
-                                   warn_ratio=data["warn_ratio"],
-                                   management_after_ratio=data["management_after_ratio"], version=1,
-                                   active=True, updated_at=now))
+            db.add(
+                SlaPolicyRecord(
+                    name=data["name"],
+                    position=data["position"],
+                    conditions=data["conditions"],
+                    targets=data["targets"],
+                    calendar_name=data["calendar_name"],
+                    warn_ratio=data["warn_ratio"],
+                    management_after_ratio=data["management_after_ratio"],
+                    version=1,
+                    active=True,
+                    updated_at=now,
+                )
+            )
             created += 1
     existing = set(db.scalars(select(BusinessCalendarRecord.name)))
     for name, calendar in default_calendars().items():
@@ -95,9 +138,15 @@ def ensure_defaults(db: Session, now: datetime) -> int:
 
 # ---------------------------------------------------------------- timeline -> facts
 
+
 def _policy_attrs(ticket: Ticket) -> dict[str, str | None]:
-    return {"severity": ticket.severity, "channel": ticket.channel, "customer_tier": ticket.customer_tier,
-            "category": ticket.category, "kind": ticket.kind}
+    return {
+        "severity": ticket.severity,
+        "channel": ticket.channel,
+        "customer_tier": ticket.customer_tier,
+        "category": ticket.category,
+        "kind": ticket.kind,
+    }
 
 
 def facts_from_entries(ticket: Ticket, entries: Sequence[TicketEntry]) -> list[TimelineFact]:
@@ -115,8 +164,9 @@ def facts_from_entries(ticket: Ticket, entries: Sequence[TicketEntry]) -> list[T
         elif entry.kind == "status_change":
             facts.append(TimelineFact(at=entry.created_at, kind="status", status=entry.data.get("to")))
         elif entry.kind == "sla_policy" and entry.data.get("policy"):
-            facts.append(TimelineFact(at=entry.created_at, kind="policy",
-                                      policy=SlaPolicy.from_dict(entry.data["policy"])))
+            facts.append(
+                TimelineFact(at=entry.created_at, kind="policy", policy=SlaPolicy.from_dict(entry.data["policy"]))
+            )
         elif entry.kind == "callback" and entry.data.get("completed"):
             facts.append(TimelineFact(at=entry.created_at, kind="callback_done"))
     return facts
@@ -127,14 +177,16 @@ def _entries(db: Session, ticket: Ticket) -> list[TicketEntry]:
     return list(db.scalars(select(TicketEntry).where(TicketEntry.ticket_id == ticket.id).order_by(TicketEntry.id)))
 
 
-def compute(db: Session, ticket: Ticket, now: datetime,
-            entries: Sequence[TicketEntry] | None = None) -> tuple[SlaReport, list[TicketEntry]]:
+def compute(
+    db: Session, ticket: Ticket, now: datetime, entries: Sequence[TicketEntry] | None = None
+) -> tuple[SlaReport, list[TicketEntry]]:
     rows = list(entries) if entries is not None else _entries(db, ticket)
     report = compute_sla(facts_from_entries(ticket, rows), load_calendars(db), now)
     return report, rows
 
 
 # ---------------------------------------------------------------- use cases
+
 
 def _current_policy(entries: Sequence[TicketEntry]) -> dict[str, Any] | None:
     for entry in reversed(entries):
@@ -143,23 +195,40 @@ def _current_policy(entries: Sequence[TicketEntry]) -> dict[str, Any] | None:
     return None
 
 
-def apply_policy(db: Session, ticket: Ticket, now: datetime) -> None:
+def apply_policy(db: Session, ticket: Ticket, now: datetime, *, new_ticket: bool = False) -> None:
     """Re-match the policy after a change; a different policy (or a new version) applies from now on."""
     policy = match_policy(load_policies(db), _policy_attrs(ticket))
-    entries = _entries(db, ticket)
+    entries = [] if new_ticket else _entries(db, ticket)
     current = _current_policy(entries)
     if policy is None:
         if current is not None:
-            db.add(TicketEntry(ticket_id=ticket.id, kind="sla_policy", author_type="system", visibility="internal",
-                               body="", data={"policy": None}, created_at=now))
+            db.add(
+                TicketEntry(
+                    ticket_id=ticket.id,
+                    kind="sla_policy",
+                    author_type="system",
+                    visibility="internal",
+                    body="",
+                    data={"policy": None},
+                    created_at=now,
+                )
+            )
             ticket.sla_policy_id = None
         return
     if current is not None and (current.get("id"), current.get("version")) == (policy.id, policy.version):
         return
     snapshot = policy.to_dict()
-    db.add(TicketEntry(ticket_id=ticket.id, kind="sla_policy", author_type="system", visibility="internal",
-                       body=policy.name, data={"policy": snapshot, "replaces": current and current.get("name")},
-                       created_at=now))
+    db.add(
+        TicketEntry(
+            ticket_id=ticket.id,
+            kind="sla_policy",
+            author_type="system",
+            visibility="internal",
+            body=policy.name,
+            data={"policy": snapshot, "replaces": current and current.get("name")},
+            created_at=now,
+        )
+    )
     ticket.sla_policy_id = policy.id if isinstance(policy.id, int) else None
 
 
@@ -172,13 +241,17 @@ def refresh(db: Session, ticket: Ticket, now: datetime) -> SlaReport:
 
 def cache_report(ticket: Ticket, report: SlaReport) -> None:
     running = [m for m in report.metrics.values() if m.status in ("active", "breached") and m.fulfilled_at is None]
-    breach_times = [m.breached_at or m.due_at for m in running if (m.breached_at or m.due_at) is not None]
+    breach_times = [t for m in running if (t := m.breached_at or m.due_at) is not None]
     warn_times = [m.warned_at or _warn_at(m, report) for m in running]
     paused = any(m.status == "paused" for m in report.metrics.values())
     ticket.sla_breach_at = min(breach_times) if breach_times else None
     ticket.sla_warn_at = min((t for t in warn_times if t is not None), default=None)
-    pending = [t for m in running for t in (m.warned_at or _warn_at(m, report), m.breached_at or m.due_at,
-                                            m.management_at) if t is not None]
+    pending = [
+        t
+        for m in running
+        for t in (m.warned_at or _warn_at(m, report), m.breached_at or m.due_at, m.management_at)
+        if t is not None
+    ]
     ticket.sla_next_check_at = min(pending) if pending else None
     if running:
         ticket.sla_state = "active"
@@ -215,13 +288,29 @@ def report_for(db: Session, ticket: Ticket, now: datetime, entries: Sequence[Tic
     from aftersales.tickets.schemas import ClockEventOut, MetricOut, SlaOut
 
     report, _ = compute(db, ticket, now, entries)
-    metrics = [MetricOut(metric=m.metric, status=m.status, warning=m.warning, target_minutes=m.target_minutes,
-                         started_at=m.started_at, due_at=m.due_at, fulfilled_at=m.fulfilled_at,
-                         breached_at=m.breached_at, remaining_seconds=m.remaining_seconds,
-                         elapsed_seconds=m.elapsed_seconds) for m in report.metrics.values()]
+    metrics = [
+        MetricOut(
+            metric=m.metric,
+            status=m.status,
+            warning=m.warning,
+            target_minutes=m.target_minutes,
+            started_at=m.started_at,
+            due_at=m.due_at,
+            fulfilled_at=m.fulfilled_at,
+            breached_at=m.breached_at,
+            remaining_seconds=m.remaining_seconds,
+            elapsed_seconds=m.elapsed_seconds,
+        )
+        for m in report.metrics.values()
+    ]
     events = [ClockEventOut(at=e.at, metric=e.metric, event=e.event, detail=e.detail) for e in report.events]
-    return SlaOut(state=report.state, policy=report.policy.to_dict() if report.policy else None, metrics=metrics,
-                  events=events, escalation_level=escalation(report, now).level)
+    return SlaOut(
+        state=report.state,
+        policy=report.policy.to_dict() if report.policy else None,
+        metrics=metrics,
+        events=events,
+        escalation_level=escalation(report, now).level,
+    )
 
 
 def sweep(db: Session, now: datetime, *, limit: int = 500) -> dict[str, int]:
@@ -230,10 +319,7 @@ def sweep(db: Session, now: datetime, *, limit: int = 500) -> dict[str, int]:
     Idempotent: what was recorded before is read back from the timeline and not written again.
     """
     stmt = (
-        select(Ticket)
-        .where(Ticket.sla_next_check_at <= now)
-        .order_by(Ticket.sla_next_check_at, Ticket.id)
-        .limit(limit)
+        select(Ticket).where(Ticket.sla_next_check_at <= now).order_by(Ticket.sla_next_check_at, Ticket.id).limit(limit)
     )
     if db.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
@@ -245,31 +331,64 @@ def sweep(db: Session, now: datetime, *, limit: int = 500) -> dict[str, int]:
         for event in report.events:
             if event.event not in ("warned", "breached") or (event.metric, event.event) in recorded:
                 continue
-            db.add(TicketEntry(ticket_id=ticket.id, kind="sla_event", author_type="system", visibility="internal",
-                               body=f"{event.metric} {event.event}",
-                               data={"metric": event.metric, "event": event.event, "at": event.at.isoformat()},
-                               created_at=now))
+            db.add(
+                TicketEntry(
+                    ticket_id=ticket.id,
+                    kind="sla_event",
+                    author_type="system",
+                    visibility="internal",
+                    body=f"{event.metric} {event.event}",
+                    data={"metric": event.metric, "event": event.event, "at": event.at.isoformat()},
+                    created_at=now,
+                )
+            )
             recorded.add((event.metric, event.event))
             counts[event.event] += 1
-            emit(db, f"sla.{event.event}", "ticket", ticket.id,
-                 {"ticket_id": ticket.id, "metric": event.metric, "at": event.at.isoformat()}, now)
+            emit(
+                db,
+                f"sla.{event.event}",
+                "ticket",
+                ticket.id,
+                {"ticket_id": ticket.id, "metric": event.metric, "at": event.at.isoformat()},
+                now,
+            )
         level = escalation(report, now)
         while ticket.escalation_level < level.level:
             ticket.escalation_level += 1
             to = ESCALATION_TARGETS[ticket.escalation_level]
-            db.add(TicketEntry(ticket_id=ticket.id, kind="escalation", author_type="system", visibility="internal",
-                               body=f"escalated to {to}",
-                               data={"level": ticket.escalation_level, "to": to, "metric": level.metric},
-                               created_at=now))
-            emit(db, "ticket.escalated", "ticket", ticket.id,
-                 {"ticket_id": ticket.id, "level": ticket.escalation_level, "to": to, "metric": level.metric}, now)
+            db.add(
+                TicketEntry(
+                    ticket_id=ticket.id,
+                    kind="escalation",
+                    author_type="system",
+                    visibility="internal",
+                    body=f"escalated to {to}",
+                    data={"level": ticket.escalation_level, "to": to, "metric": level.metric},
+                    created_at=now,
+                )
+            )
+            emit(
+                db,
+                "ticket.escalated",
+                "ticket",
+                ticket.id,
+                {"ticket_id": ticket.id, "level": ticket.escalation_level, "to": to, "metric": level.metric},
+                now,
+            )
             counts["escalated"] += 1
         cache_report(ticket, report)
         # Everything due up to now is recorded; look again only when something new can fall due.
-        later = [t for m in report.metrics.values() if m.fulfilled_at is None
-                 for t in (_warn_at(m, report) if m.status == "active" and not m.warning else None,
-                           m.due_at if m.status == "active" and m.breached_at is None else None,
-                           _management_due(m, report)) if t is not None and t > now]
+        later = [
+            t
+            for m in report.metrics.values()
+            if m.fulfilled_at is None
+            for t in (
+                _warn_at(m, report) if m.status == "active" and not m.warning else None,
+                m.due_at if m.status == "active" and m.breached_at is None else None,
+                _management_due(m, report),
+            )
+            if t is not None and t > now
+        ]
         ticket.sla_next_check_at = min(later) if later else None
         ticket.updated_at = now
     db.flush()

@@ -20,6 +20,7 @@ from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import (
     AssignmentRequest,
     AttachmentOut,
+    CallbackCreate,
     CollaboratorRequest,
     CustomerLinkOut,
     EntryOut,
@@ -47,10 +48,19 @@ def detail(request: Request, db: DbSession, ticket: Ticket, now: datetime) -> Ti
     return out
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=TicketDetail,
-             summary="Create a ticket from any channel; triaged, put under an SLA policy and routed at once")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TicketDetail,
+    summary="Create a ticket from any channel; triaged, put under an SLA policy and routed at once",
+)
 def create_ticket(
-    body: TicketCreate, request: Request, response: Response, actor: Writer, db: DbSession, now: Now,
+    body: TicketCreate,
+    request: Request,
+    response: Response,
+    actor: Writer,
+    db: DbSession,
+    now: Now,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> TicketDetail:
     if idempotency_key is not None and not _KEY.match(idempotency_key):
@@ -62,8 +72,15 @@ def create_ticket(
             return detail(request, db, existing, now)
     settings = request.app.state.settings
     try:
-        ticket = service.create_ticket(db, body, actor, now, request.app.state.pack,
-                                       auto_assign=settings.auto_assign, idempotency_key=idempotency_key)
+        ticket = service.create_ticket(
+            db,
+            body,
+            actor,
+            now,
+            request.app.state.pack,
+            auto_assign=settings.auto_assign,
+            idempotency_key=idempotency_key,
+        )
         db.commit()
     except IntegrityError:
         # Two requests with the same Idempotency-Key raced; the other one won, so answer with its ticket.
@@ -81,7 +98,9 @@ def create_ticket(
 
 @router.get("", response_model=TicketPage, summary="List tickets, newest first, with filters and search")
 def list_tickets(
-    actor: Reader, db: DbSession, now: Now,
+    actor: Reader,
+    db: DbSession,
+    now: Now,
     status_: Annotated[list[str] | None, Query(alias="status")] = None,
     severity: Annotated[list[str] | None, Query()] = None,
     department: Annotated[list[str] | None, Query()] = None,
@@ -102,9 +121,18 @@ def list_tickets(
         if value is not None and value.tzinfo is None:
             raise ValidationFailed("give a time zone, e.g. 2026-11-23T08:00:00+08:00", field=name)
     filters = repo.TicketFilters(
-        status=status_, severity=severity, department=department, category=category, channel=channel,
-        assignee_id=actor.id if mine else assignee_id, unassigned=unassigned, customer_id=customer_id, sla=sla,
-        created_from=created_from, created_to=created_to, q=q.strip() if q and q.strip() else None,
+        status=status_,
+        severity=severity,
+        department=department,
+        category=category,
+        channel=channel,
+        assignee_id=actor.id if mine else assignee_id,
+        unassigned=unassigned,
+        customer_id=customer_id,
+        sla=sla,
+        created_from=created_from,
+        created_to=created_to,
+        q=q.strip() if q and q.strip() else None,
     )
     rows, next_cursor = repo.list_page(db, filters, now, limit=limit, cursor=cursor)
     return TicketPage(items=[TicketSummary.model_validate(t) for t in rows], next_cursor=next_cursor)
@@ -121,8 +149,9 @@ def get_sla(ticket_id: int, actor: Reader, db: DbSession, now: Now) -> SlaOut:
 
 
 @router.post("/{ticket_id}/transitions", response_model=TicketDetail)
-def transition(ticket_id: int, body: TransitionRequest, request: Request, actor: Writer, db: DbSession,
-               now: Now) -> TicketDetail:
+def transition(
+    ticket_id: int, body: TransitionRequest, request: Request, actor: Writer, db: DbSession, now: Now
+) -> TicketDetail:
     ticket = repo.get(db, ticket_id, for_update=True)
     if actor.role == "agent" and ticket.assignee_id not in (None, actor.id):
         raise Forbidden("only the ticket's owner or a supervisor can change its status")
@@ -131,10 +160,14 @@ def transition(ticket_id: int, body: TransitionRequest, request: Request, actor:
     return detail(request, db, ticket, now)
 
 
-@router.post("/{ticket_id}/assignment", response_model=TicketDetail,
-             summary="Assign to an agent, let routing choose (auto), or return to the queue (agent_id null)")
-def assign(ticket_id: int, body: AssignmentRequest, request: Request, actor: Writer, db: DbSession,
-           now: Now) -> TicketDetail:
+@router.post(
+    "/{ticket_id}/assignment",
+    response_model=TicketDetail,
+    summary="Assign to an agent, let routing choose (auto), or return to the queue (agent_id null)",
+)
+def assign(
+    ticket_id: int, body: AssignmentRequest, request: Request, actor: Writer, db: DbSession, now: Now
+) -> TicketDetail:
     ticket = repo.get(db, ticket_id, for_update=True)
     service.assign(db, ticket, body.agent_id, body.auto, actor, now)
     db.commit()
@@ -142,16 +175,21 @@ def assign(ticket_id: int, body: AssignmentRequest, request: Request, actor: Wri
 
 
 @router.post("/{ticket_id}/collaborators", response_model=TicketDetail)
-def add_collaborator(ticket_id: int, body: CollaboratorRequest, request: Request, actor: Writer, db: DbSession,
-                     now: Now) -> TicketDetail:
+def add_collaborator(
+    ticket_id: int, body: CollaboratorRequest, request: Request, actor: Writer, db: DbSession, now: Now
+) -> TicketDetail:
     ticket = repo.get(db, ticket_id, for_update=True)
     service.add_collaborator(db, ticket, body.agent_id, actor, now)
     db.commit()
     return detail(request, db, ticket, now)
 
 
-@router.post("/{ticket_id}/messages", response_model=EntryOut, status_code=status.HTTP_201_CREATED,
-             summary="Reply to the customer (visible to them)")
+@router.post(
+    "/{ticket_id}/messages",
+    response_model=EntryOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Reply to the customer (visible to them)",
+)
 def reply(ticket_id: int, body: MessageCreate, actor: Writer, db: DbSession, now: Now) -> EntryOut:
     ticket = repo.get(db, ticket_id, for_update=True)
     entry = service.add_message(db, ticket, body.body, actor, now)
@@ -159,8 +197,12 @@ def reply(ticket_id: int, body: MessageCreate, actor: Writer, db: DbSession, now
     return EntryOut.model_validate(entry)
 
 
-@router.post("/{ticket_id}/notes", response_model=EntryOut, status_code=status.HTTP_201_CREATED,
-             summary="Internal note (never shown to the customer)")
+@router.post(
+    "/{ticket_id}/notes",
+    response_model=EntryOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Internal note (never shown to the customer)",
+)
 def note(ticket_id: int, body: MessageCreate, actor: Writer, db: DbSession, now: Now) -> EntryOut:
     ticket = repo.get(db, ticket_id, for_update=True)
     entry = service.add_note(db, ticket, body.body, actor, now)
@@ -168,8 +210,12 @@ def note(ticket_id: int, body: MessageCreate, actor: Writer, db: DbSession, now:
     return EntryOut.model_validate(entry)
 
 
-@router.post("/{ticket_id}/progress", response_model=EntryOut, status_code=status.HTTP_201_CREATED,
-             summary="Customer-visible progress line, e.g. 已联系配送员核实")
+@router.post(
+    "/{ticket_id}/progress",
+    response_model=EntryOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Customer-visible progress line, e.g. 已联系配送员核实",
+)
 def progress(ticket_id: int, body: MessageCreate, actor: Writer, db: DbSession, now: Now) -> EntryOut:
     ticket = repo.get(db, ticket_id, for_update=True)
     entry = service.add_progress(db, ticket, body.body, actor, now)
@@ -177,10 +223,27 @@ def progress(ticket_id: int, body: MessageCreate, actor: Writer, db: DbSession, 
     return EntryOut.model_validate(entry)
 
 
-@router.post("/{ticket_id}/triage-override", response_model=TicketDetail,
-             summary="Correct the automatic category, severity or department; recorded with the reason")
-def override(ticket_id: int, body: TriageOverride, request: Request, actor: Writer, db: DbSession,
-             now: Now) -> TicketDetail:
+@router.post(
+    "/{ticket_id}/callbacks",
+    response_model=EntryOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record the follow-up call after resolution (reached or not)",
+)
+def callback(ticket_id: int, body: CallbackCreate, actor: Writer, db: DbSession, now: Now) -> EntryOut:
+    ticket = repo.get(db, ticket_id, for_update=True)
+    entry = service.record_callback(db, ticket, reached=body.reached, summary=body.summary, actor=actor, now=now)
+    db.commit()
+    return EntryOut.model_validate(entry)
+
+
+@router.post(
+    "/{ticket_id}/triage-override",
+    response_model=TicketDetail,
+    summary="Correct the automatic category, severity or department; recorded with the reason",
+)
+def override(
+    ticket_id: int, body: TriageOverride, request: Request, actor: Writer, db: DbSession, now: Now
+) -> TicketDetail:
     ticket = repo.get(db, ticket_id, for_update=True)
     service.override_triage(db, ticket, body, actor, now)
     db.commit()
@@ -188,13 +251,20 @@ def override(ticket_id: int, body: TriageOverride, request: Request, actor: Writ
 
 
 @router.post("/{ticket_id}/attachments", response_model=AttachmentOut, status_code=status.HTTP_201_CREATED)
-async def upload(ticket_id: int, request: Request, actor: Writer, file: Annotated[UploadFile, File()],
-                 now: Now) -> AttachmentOut:
+async def upload(
+    ticket_id: int, request: Request, actor: Writer, file: Annotated[UploadFile, File()], now: Now
+) -> AttachmentOut:
     return await store_upload(request, ticket_id, file, actor, now)
 
 
-async def store_upload(request: Request, ticket_id: int, file: UploadFile, actor: Actor, now: datetime,
-                       visibility: str = "public") -> AttachmentOut:
+async def store_upload(
+    request: Request,
+    ticket_id: int,
+    file: UploadFile,
+    actor: Actor,
+    now: datetime,
+    visibility: str = "public",
+) -> AttachmentOut:
     settings = request.app.state.settings
     # Read one byte past the limit: enough to refuse an oversized file without holding all of it.
     content = await file.read(settings.attachment_max_bytes + 1)
@@ -204,9 +274,16 @@ async def store_upload(request: Request, ticket_id: int, file: UploadFile, actor
         with request.app.state.db.transaction() as db:
             ticket = repo.get(db, ticket_id, for_update=True)
             row = service.add_attachment(
-                db, ticket, filename=file.filename or "", content_type=file.content_type, content=content,
-                actor=actor, now=now, storage_dir=settings.data_dir / "attachments",
-                max_bytes=settings.attachment_max_bytes, allowed_types=settings.attachment_types,
+                db,
+                ticket,
+                filename=file.filename or "",
+                content_type=file.content_type,
+                content=content,
+                actor=actor,
+                now=now,
+                storage_dir=settings.data_dir / "attachments",
+                max_bytes=settings.attachment_max_bytes,
+                allowed_types=settings.attachment_types,
                 visibility=visibility,
             )
             return AttachmentOut.model_validate(row)
@@ -221,10 +298,16 @@ def download(ticket_id: int, attachment_id: int, request: Request, actor: Reader
     return FileResponse(path, media_type=row.content_type, filename=row.filename)
 
 
-@router.post("/{ticket_id}/customer-link", response_model=CustomerLinkOut,
-             summary="A signed link that lets the ticket's customer follow and answer this ticket only")
+@router.post(
+    "/{ticket_id}/customer-link",
+    response_model=CustomerLinkOut,
+    summary="A signed link that lets the ticket's customer follow and answer this ticket only",
+)
 def customer_link(ticket_id: int, request: Request, actor: Writer, db: DbSession) -> CustomerLinkOut:
     ticket = repo.get(db, ticket_id)
     token = request.app.state.signer.sign(ticket.id, ticket.customer_id)
-    return CustomerLinkOut(token=token, url=f"/api/v1/portal/tickets/{token}",
-                           expires_in_days=request.app.state.settings.customer_link_max_age_days)
+    return CustomerLinkOut(
+        token=token,
+        url=f"/api/v1/portal/tickets/{token}",
+        expires_in_days=request.app.state.settings.customer_link_max_age_days,
+    )

@@ -10,13 +10,35 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from aftersales.kit.db import Base, BigId, JsonType, UTCDateTime
 
-KINDS = ("consultation", "complaint", "return", "exchange", "reissue", "refund", "repair", "suggestion",
-         "care_followup")
+KINDS = (
+    "consultation",
+    "complaint",
+    "return",
+    "exchange",
+    "reissue",
+    "refund",
+    "repair",
+    "suggestion",
+    "care_followup",
+)
 CHANNELS = ("web", "chat", "email", "phone", "api", "wechat", "douyin", "app", "ecommerce", "store", "social")
 STATUSES = ("new", "triaged", "assigned", "in_progress", "waiting_on_customer", "resolved", "closed")
 OPEN_STATUSES = ("new", "triaged", "assigned", "in_progress", "waiting_on_customer")
-ENTRY_KINDS = ("message", "note", "progress", "status_change", "assignment", "collaborator", "triage",
-               "triage_override", "sla_policy", "sla_event", "escalation", "attachment")
+ENTRY_KINDS = (
+    "message",
+    "note",
+    "progress",
+    "status_change",
+    "assignment",
+    "collaborator",
+    "triage",
+    "triage_override",
+    "sla_policy",
+    "sla_event",
+    "escalation",
+    "attachment",
+    "callback",
+)
 
 
 class Ticket(Base):

@@ -17,8 +17,13 @@ from aftersales.tickets.schemas import AttachmentOut, EntryOut, MessageCreate, P
 router = APIRouter(prefix="/portal/tickets", tags=["customer portal"])
 
 STATUS_LABELS = {
-    "new": "已提交", "triaged": "排队处理中", "assigned": "已分配专员", "in_progress": "处理中",
-    "waiting_on_customer": "等待您的回复", "resolved": "已解决", "closed": "已关闭",
+    "new": "已提交",
+    "triaged": "排队处理中",
+    "assigned": "已分配专员",
+    "in_progress": "处理中",
+    "waiting_on_customer": "等待您的回复",
+    "resolved": "已解决",
+    "closed": "已关闭",
 }
 Token = Annotated[str, Path(min_length=10, max_length=500)]
 
@@ -39,9 +44,14 @@ def view(token: Token, request: Request, db: DbSession) -> PortalTicket:
     if ticket.customer_id != actor.id:
         raise NotFound("this link is invalid or has expired", field="token")
     entries = repo.timeline(db, ticket.id, public_only=True)
-    return PortalTicket(id=ticket.id, subject=ticket.subject, status=ticket.status,
-                        status_label=STATUS_LABELS.get(ticket.status, ticket.status), created_at=ticket.created_at,
-                        timeline=[EntryOut.model_validate(e) for e in entries])
+    return PortalTicket(
+        id=ticket.id,
+        subject=ticket.subject,
+        status=ticket.status,
+        status_label=STATUS_LABELS.get(ticket.status, ticket.status),
+        created_at=ticket.created_at,
+        timeline=[EntryOut.model_validate(e) for e in entries],
+    )
 
 
 @router.post("/{token}/messages", response_model=EntryOut, status_code=status.HTTP_201_CREATED)

@@ -79,21 +79,24 @@ def _search_clause(db: Session, q: str):  # type: ignore[no-untyped-def]
     if not tokens:
         raise ValidationFailed("search text has no words in it", field="q")
     if db.get_bind().dialect.name == "postgresql":
-        return func.to_tsvector("simple", Ticket.search_text).op("@@")(
-            func.plainto_tsquery("simple", " ".join(tokens))
-        )
+        return func.to_tsvector("simple", Ticket.search_text).op("@@")(func.plainto_tsquery("simple", " ".join(tokens)))
     # FTS5: each token quoted, so punctuation or operators in user input are never query syntax.
     match = " ".join('"' + token.replace('"', '""') + '"' for token in tokens)
-    return Ticket.id.in_(select(text("rowid")).select_from(text("ticket_fts")).where(text("ticket_fts MATCH :m"))
-                         .params(m=match))
+    return Ticket.id.in_(
+        select(text("rowid")).select_from(text("ticket_fts")).where(text("ticket_fts MATCH :m")).params(m=match)
+    )
 
 
-def list_query(db: Session, filters: TicketFilters, now: datetime) -> Select[tuple[Ticket]]:
+def list_query(db: Session, filters: TicketFilters, now: datetime) -> Select[Ticket]:
     stmt = select(Ticket)
     conds = []
-    for column, values in ((Ticket.status, filters.status), (Ticket.severity, filters.severity),
-                           (Ticket.department, filters.department), (Ticket.category, filters.category),
-                           (Ticket.channel, filters.channel)):
+    for column, values in (
+        (Ticket.status, filters.status),
+        (Ticket.severity, filters.severity),
+        (Ticket.department, filters.department),
+        (Ticket.category, filters.category),
+        (Ticket.channel, filters.channel),
+    ):
         if values:
             conds.append(column.in_(values) if len(values) > 1 else column == values[0])
     if filters.assignee_id is not None:
@@ -111,8 +114,7 @@ def list_query(db: Session, filters: TicketFilters, now: datetime) -> Select[tup
     elif filters.sla == "warning":
         conds.append(and_(Ticket.sla_warn_at <= now, or_(Ticket.sla_breach_at.is_(None), Ticket.sla_breach_at > now)))
     elif filters.sla == "ok":
-        conds.append(and_(Ticket.sla_state == "active",
-                          or_(Ticket.sla_warn_at.is_(None), Ticket.sla_warn_at > now)))
+        conds.append(and_(Ticket.sla_state == "active", or_(Ticket.sla_warn_at.is_(None), Ticket.sla_warn_at > now)))
     elif filters.sla in ("paused", "none"):
         conds.append(Ticket.sla_state == filters.sla)
     if filters.q:
@@ -122,8 +124,9 @@ def list_query(db: Session, filters: TicketFilters, now: datetime) -> Select[tup
     return stmt
 
 
-def list_page(db: Session, filters: TicketFilters, now: datetime, *, limit: int,
-              cursor: str | None) -> tuple[list[Ticket], str | None]:
+def list_page(
+    db: Session, filters: TicketFilters, now: datetime, *, limit: int, cursor: str | None
+) -> tuple[list[Ticket], str | None]:
     """Newest first, keyset-paginated so page 1,000 costs what page 1 costs."""
     stmt = list_query(db, filters, now)
     if cursor:
@@ -144,4 +147,4 @@ def open_load_by_agent(db: Session, agent_ids: list[int]) -> dict[int, int]:
         .where(Ticket.assignee_id.in_(agent_ids), Ticket.status.in_(OPEN_STATUSES))
         .group_by(Ticket.assignee_id)
     )
-    return {agent_id: count for agent_id, count in db.execute(stmt)}
+    return {agent_id: count for agent_id, count in db.execute(stmt) if agent_id is not None}

@@ -13,8 +13,18 @@ Channel = Literal[CHANNELS]  # type: ignore[valid-type]
 Kind = Literal[KINDS]  # type: ignore[valid-type]
 Severity = Literal["L1", "L2", "L3"]
 Department = Literal["customer_service", "after_sales", "quality", "logistics", "product", "management"]
-Category = Literal["quality", "packaging_damage", "logistics_delay", "wrong_or_missing_item", "usage_question",
-                   "adverse_reaction", "cold_chain", "authenticity", "service_attitude", "suggestion"]
+Category = Literal[
+    "quality",
+    "packaging_damage",
+    "logistics_delay",
+    "wrong_or_missing_item",
+    "usage_question",
+    "adverse_reaction",
+    "cold_chain",
+    "authenticity",
+    "service_attitude",
+    "suggestion",
+]
 Status = Literal["new", "triaged", "assigned", "in_progress", "waiting_on_customer", "resolved", "closed"]
 SlaFilter = Literal["ok", "warning", "breached", "paused", "none"]
 
@@ -61,6 +71,13 @@ class MessageCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     body: str = Field(min_length=1, max_length=20000)
     _blank = field_validator("body")(_not_blank)
+
+
+class CallbackCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reached: bool = Field(description="true: the customer was reached (fulfils the follow-up SLA)")
+    summary: str = Field(min_length=1, max_length=5000)
+    _blank = field_validator("summary")(_not_blank)
 
 
 class TransitionRequest(BaseModel):

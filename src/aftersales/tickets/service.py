@@ -43,10 +43,27 @@ from aftersales.triage.engine import IndustryPack, OrderContext, TriageInput, tr
 ASSIGNED_STATUSES = ("assigned", "in_progress", "waiting_on_customer")
 
 
-def append(db: Session, ticket: Ticket, kind: str, actor: Actor, now: datetime, *, body: str = "",
-           visibility: str = "internal", data: dict[str, Any] | None = None) -> TicketEntry:
-    entry = TicketEntry(ticket_id=ticket.id, kind=kind, author_type=actor.type, author_id=actor.id,
-                        visibility=visibility, body=body, data=data or {}, created_at=now)
+def append(
+    db: Session,
+    ticket: Ticket,
+    kind: str,
+    actor: Actor,
+    now: datetime,
+    *,
+    body: str = "",
+    visibility: str = "internal",
+    data: dict[str, Any] | None = None,
+) -> TicketEntry:
+    entry = TicketEntry(
+        ticket_id=ticket.id,
+        kind=kind,
+        author_type=actor.type,
+        author_id=actor.id,
+        visibility=visibility,
+        body=body,
+        data=data or {},
+        created_at=now,
+    )
     db.add(entry)
     ticket.updated_at = now
     return entry
@@ -57,6 +74,7 @@ def _event(db: Session, topic: str, ticket: Ticket, now: datetime, **payload: An
 
 
 # ---------------------------------------------------------------- intake
+
 
 def _resolve_customer(db: Session, ref: CustomerRef | None, now: datetime) -> Customer | None:
     if ref is None:
@@ -70,8 +88,14 @@ def _resolve_customer(db: Session, ref: CustomerRef | None, now: datetime) -> Cu
     stmt = stmt.where(Customer.phone == ref.phone) if ref.phone else stmt.where(Customer.email == ref.email)
     customer = db.scalars(stmt.order_by(Customer.id).limit(1)).first()
     if customer is None:
-        customer = Customer(name=ref.name or (ref.phone or ref.email or "客户"), phone=ref.phone, email=ref.email,
-                            tier="standard", tags=[], created_at=now)
+        customer = Customer(
+            name=ref.name or (ref.phone or ref.email or "客户"),
+            phone=ref.phone,
+            email=ref.email,
+            tier="standard",
+            tags=[],
+            created_at=now,
+        )
         db.add(customer)
         db.flush()
     return customer
@@ -101,13 +125,20 @@ def find_idempotent(db: Session, scope: str, key: str, data: TicketCreate) -> Ti
     if row is None:
         return None
     if row.request_hash != request_hash(data):
-        raise Conflict("this Idempotency-Key was already used with a different request body",
-                       field="Idempotency-Key")
+        raise Conflict("this Idempotency-Key was already used with a different request body", field="Idempotency-Key")
     return db.get(Ticket, row.resource_id)
 
 
-def create_ticket(db: Session, data: TicketCreate, actor: Actor, now: datetime, pack: IndustryPack, *,
-                  auto_assign: bool = True, idempotency_key: str | None = None) -> Ticket:
+def create_ticket(
+    db: Session,
+    data: TicketCreate,
+    actor: Actor,
+    now: datetime,
+    pack: IndustryPack,
+    *,
+    auto_assign: bool = True,
+    idempotency_key: str | None = None,
+) -> Ticket:
     customer = _resolve_customer(db, data.customer, now)
     order = None
     if data.order_number:
@@ -129,37 +160,82 @@ def create_ticket(db: Session, data: TicketCreate, actor: Actor, now: datetime, 
     if data.batch_code:
         if product is None:
             raise ValidationFailed("a batch code needs a product_sku or an order", field="batch_code")
-        batch = db.scalars(select(Batch).where(Batch.product_id == product.id,
-                                               Batch.code == data.batch_code)).first()
+        batch = db.scalars(select(Batch).where(Batch.product_id == product.id, Batch.code == data.batch_code)).first()
         if batch is None:
             raise NotFound(f"batch {data.batch_code} of {product.sku} does not exist", field="batch_code")
 
-    decision = triage(pack, TriageInput(text=data.description, subject=data.subject, channel=data.channel,
-                                        kind=data.kind, order=_order_context(order, product, now)))
+    decision = triage(
+        pack,
+        TriageInput(
+            text=data.description,
+            subject=data.subject,
+            channel=data.channel,
+            kind=data.kind,
+            order=_order_context(order, product, now),
+        ),
+    )
     subject = data.subject.strip() or data.description.strip().splitlines()[0][:60]
     ticket = Ticket(
-        subject=subject, description=data.description, kind=decision.kind, channel=data.channel,
-        category=decision.category, severity=decision.severity, department=decision.department, status="new",
-        customer_id=customer.id if customer else None, customer_tier=customer.tier if customer else "standard",
-        order_id=order.id if order else None, product_id=product.id if product else None,
-        batch_id=batch.id if batch else None, triage=decision.as_dict(), triage_overridden=False,
-        sla_state="none", escalation_level=0, external_ref=data.external_ref,
-        search_text=" ".join(search_tokens(f"{subject} {data.description}")), created_at=now, updated_at=now,
+        subject=subject,
+        description=data.description,
+        kind=decision.kind,
+        channel=data.channel,
+        category=decision.category,
+        severity=decision.severity,
+        department=decision.department,
+        status="new",
+        customer_id=customer.id if customer else None,
+        customer_tier=customer.tier if customer else "standard",
+        order_id=order.id if order else None,
+        product_id=product.id if product else None,
+        batch_id=batch.id if batch else None,
+        triage=decision.as_dict(),
+        triage_overridden=False,
+        sla_state="none",
+        escalation_level=0,
+        external_ref=data.external_ref,
+        search_text=" ".join(search_tokens(f"{subject} {data.description}")),
+        created_at=now,
+        updated_at=now,
     )
     db.add(ticket)
     db.flush()
     if idempotency_key:
-        db.add(IdempotencyKey(scope=actor.scope, key=idempotency_key, request_hash=request_hash(data),
-                              resource_id=ticket.id, created_at=now))
+        db.add(
+            IdempotencyKey(
+                scope=actor.scope,
+                key=idempotency_key,
+                request_hash=request_hash(data),
+                resource_id=ticket.id,
+                created_at=now,
+            )
+        )
     # The description is the customer's words, even when an agent typed them in from a phone call.
     entered_by = {"entered_by_agent": actor.id} if actor.type == "agent" else {}
-    append(db, ticket, "message", Actor(type="customer", id=ticket.customer_id), now, body=data.description,
-           visibility="public", data={"channel": data.channel, **entered_by})
+    append(
+        db,
+        ticket,
+        "message",
+        Actor(type="customer", id=ticket.customer_id),
+        now,
+        body=data.description,
+        visibility="public",
+        data={"channel": data.channel, **entered_by},
+    )
     append(db, ticket, "triage", Actor(type="system", name="triage"), now, data=decision.as_dict())
     _set_status(db, ticket, "triaged", Actor(type="system", name="triage"), now)
-    sla_service.apply_policy(db, ticket, now)
-    _event(db, "ticket.created", ticket, now, channel=ticket.channel, category=ticket.category,
-           severity=ticket.severity, department=ticket.department, customer_id=ticket.customer_id)
+    sla_service.apply_policy(db, ticket, now, new_ticket=True)
+    _event(
+        db,
+        "ticket.created",
+        ticket,
+        now,
+        channel=ticket.channel,
+        category=ticket.category,
+        severity=ticket.severity,
+        department=ticket.department,
+        customer_id=ticket.customer_id,
+    )
     if auto_assign:
         agent_id = routing.pick_agent(db, ticket)
         if agent_id is not None:
@@ -170,8 +246,10 @@ def create_ticket(db: Session, data: TicketCreate, actor: Actor, now: datetime, 
 
 # ---------------------------------------------------------------- status
 
-def _set_status(db: Session, ticket: Ticket, target: str, actor: Actor, now: datetime,
-                reason: str | None = None) -> None:
+
+def _set_status(
+    db: Session, ticket: Ticket, target: str, actor: Actor, now: datetime, reason: str | None = None
+) -> None:
     current = ticket.status
     check_transition(current, target)
     reopen = is_reopen(current, target)
@@ -193,8 +271,9 @@ def _set_status(db: Session, ticket: Ticket, target: str, actor: Actor, now: dat
     _event(db, "ticket.status_changed", ticket, now, previous=current, reopen=reopen)
 
 
-def transition(db: Session, ticket: Ticket, action: str, actor: Actor, now: datetime,
-               reason: str | None = None) -> Ticket:
+def transition(
+    db: Session, ticket: Ticket, action: str, actor: Actor, now: datetime, reason: str | None = None
+) -> Ticket:
     target = ACTIONS[action]
     check_action(action, ticket.status)
     if action in ("resolve", "close") and ticket.assignee_id is None:
@@ -211,6 +290,7 @@ def transition(db: Session, ticket: Ticket, action: str, actor: Actor, now: date
 
 # ---------------------------------------------------------------- messages and notes
 
+
 def add_message(db: Session, ticket: Ticket, body: str, actor: Actor, now: datetime) -> TicketEntry:
     """A customer-visible message; from an agent it is a reply, from the customer it may wake the ticket."""
     if ticket.status == "closed":
@@ -223,11 +303,23 @@ def add_message(db: Session, ticket: Ticket, body: str, actor: Actor, now: datet
             _set_status(db, ticket, "in_progress", actor, now)
     elif actor.type == "customer":
         if ticket.status == "waiting_on_customer":
-            _set_status(db, ticket, "in_progress", Actor(type="system", name="workflow"), now,
-                        reason="customer replied")
+            _set_status(
+                db,
+                ticket,
+                "in_progress",
+                Actor(type="system", name="workflow"),
+                now,
+                reason="customer replied",
+            )
         elif ticket.status == "resolved":
-            _set_status(db, ticket, "in_progress", Actor(type="system", name="workflow"), now,
-                        reason="customer replied after resolution")
+            _set_status(
+                db,
+                ticket,
+                "in_progress",
+                Actor(type="system", name="workflow"),
+                now,
+                reason="customer replied after resolution",
+            )
     db.flush()
     _event(db, "ticket.message_added", ticket, now, entry_id=entry.id, author_type=actor.type)
     sla_service.refresh(db, ticket, now)
@@ -249,10 +341,33 @@ def add_progress(db: Session, ticket: Ticket, body: str, actor: Actor, now: date
     return entry
 
 
+def record_callback(
+    db: Session, ticket: Ticket, *, reached: bool, summary: str, actor: Actor, now: datetime
+) -> TicketEntry:
+    """The follow-up call after resolution. Reaching the customer fulfils the follow-up SLA; a failed attempt
+    is recorded but leaves the clock running."""
+    if ticket.status not in ("resolved", "closed"):
+        raise Conflict("a follow-up callback is made after the ticket is resolved", field="ticket_id")
+    entry = append(db, ticket, "callback", actor, now, body=summary, data={"completed": reached, "reached": reached})
+    db.flush()
+    _event(db, "ticket.callback_recorded", ticket, now, entry_id=entry.id, reached=reached)
+    sla_service.refresh(db, ticket, now)
+    return entry
+
+
 # ---------------------------------------------------------------- assignment
 
-def assign_to(db: Session, ticket: Ticket, agent_id: int | None, actor: Actor, now: datetime, *,
-              reason: str = "manual", enforce_capacity: bool = False) -> Ticket:
+
+def assign_to(
+    db: Session,
+    ticket: Ticket,
+    agent_id: int | None,
+    actor: Actor,
+    now: datetime,
+    *,
+    reason: str = "manual",
+    enforce_capacity: bool = False,
+) -> Ticket:
     if ticket.status in ("resolved", "closed"):
         raise Conflict(f"a {ticket.status} ticket cannot be (re)assigned; reopen it first", field="ticket_id")
     previous = ticket.assignee_id
@@ -270,8 +385,7 @@ def assign_to(db: Session, ticket: Ticket, agent_id: int | None, actor: Actor, n
         return ticket
     ticket.assignee_id = agent_id
     db.add(ticket)
-    append(db, ticket, "assignment", actor, now,
-           data={"from": previous, "to": agent_id, "reason": reason})
+    append(db, ticket, "assignment", actor, now, data={"from": previous, "to": agent_id, "reason": reason})
     if agent_id is None:
         if ticket.status != "triaged":
             _set_status(db, ticket, "triaged", actor, now, reason="returned to queue")
@@ -282,10 +396,9 @@ def assign_to(db: Session, ticket: Ticket, agent_id: int | None, actor: Actor, n
 
 
 def assign(db: Session, ticket: Ticket, agent_id: int | None, auto: bool, actor: Actor, now: datetime) -> Ticket:
-    if actor.role == "agent":
-        # Agents may take a ticket for themselves; moving work between people is a supervisor's call.
-        if agent_id != actor.id or auto or (ticket.assignee_id not in (None, actor.id)):
-            raise Forbidden("agents can only take unassigned tickets for themselves", field="agent_id")
+    # Agents may take a ticket for themselves; moving work between people is a supervisor's call.
+    if actor.role == "agent" and (agent_id != actor.id or auto or ticket.assignee_id not in (None, actor.id)):
+        raise Forbidden("agents can only take unassigned tickets for themselves", field="agent_id")
     previous = ticket.assignee_id
     if auto:
         if ticket.assignee_id is not None:
@@ -310,8 +423,11 @@ def add_collaborator(db: Session, ticket: Ticket, agent_id: int, actor: Actor, n
         raise NotFound(f"agent {agent_id} does not exist or is deactivated", field="agent_id")
     if agent_id == ticket.assignee_id:
         raise Conflict("the owner is already on the ticket", field="agent_id")
-    exists = db.scalars(select(TicketCollaborator).where(TicketCollaborator.ticket_id == ticket.id,
-                                                        TicketCollaborator.agent_id == agent_id)).first()
+    exists = db.scalars(
+        select(TicketCollaborator).where(
+            TicketCollaborator.ticket_id == ticket.id, TicketCollaborator.agent_id == agent_id
+        )
+    ).first()
     if exists:
         return
     db.add(TicketCollaborator(ticket_id=ticket.id, agent_id=agent_id, added_at=now))
@@ -320,6 +436,7 @@ def add_collaborator(db: Session, ticket: Ticket, agent_id: int, actor: Actor, n
 
 
 # ---------------------------------------------------------------- triage override
+
 
 def override_triage(db: Session, ticket: Ticket, data: TriageOverride, actor: Actor, now: datetime) -> Ticket:
     before = {"category": ticket.category, "severity": ticket.severity, "department": ticket.department}
@@ -330,10 +447,20 @@ def override_triage(db: Session, ticket: Ticket, data: TriageOverride, actor: Ac
             after[field] = value
     if after == before:
         raise ValidationFailed("the override changes nothing", field="category")
-    ticket.category, ticket.severity, ticket.department = after["category"], after["severity"], after["department"]
+    ticket.category, ticket.severity, ticket.department = (
+        after["category"],
+        after["severity"],
+        after["department"],
+    )
     ticket.triage_overridden = True
-    append(db, ticket, "triage_override", actor, now,
-           data={"before": before, "after": after, "reason": data.reason})
+    append(
+        db,
+        ticket,
+        "triage_override",
+        actor,
+        now,
+        data={"before": before, "after": after, "reason": data.reason},
+    )
     _event(db, "ticket.triage_overridden", ticket, now, before=before, after=after)
     if before["department"] != after["department"] and ticket.assignee_id is not None:
         owner = db.get(Agent, ticket.assignee_id)
@@ -357,9 +484,20 @@ _MAGIC = {
 }
 
 
-def add_attachment(db: Session, ticket: Ticket, *, filename: str, content_type: str | None, content: bytes,
-                   actor: Actor, now: datetime, storage_dir: Path, max_bytes: int,
-                   allowed_types: list[str], visibility: str = "public") -> Attachment:
+def add_attachment(
+    db: Session,
+    ticket: Ticket,
+    *,
+    filename: str,
+    content_type: str | None,
+    content: bytes,
+    actor: Actor,
+    now: datetime,
+    storage_dir: Path,
+    max_bytes: int,
+    allowed_types: list[str],
+    visibility: str = "public",
+) -> Attachment:
     filename = Path(filename or "").name[:255]
     if not filename:
         raise ValidationFailed("the file needs a name", field="file")
@@ -369,8 +507,9 @@ def add_attachment(db: Session, ticket: Ticket, *, filename: str, content_type: 
         raise PayloadTooLarge(f"the file is {len(content)} bytes; the limit is {max_bytes}", field="file")
     declared = (content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream").split(";")[0]
     if declared not in allowed_types:
-        raise UnsupportedMediaType(f"files of type {declared} are not accepted; allowed: {', '.join(allowed_types)}",
-                                   field="file")
+        raise UnsupportedMediaType(
+            f"files of type {declared} are not accepted; allowed: {', '.join(allowed_types)}", field="file"
+        )
     magic = _MAGIC.get(declared)
     if magic and not content.startswith(magic):
         raise UnsupportedMediaType(f"the file's content is not {declared}", field="file")
@@ -382,12 +521,28 @@ def add_attachment(db: Session, ticket: Ticket, *, filename: str, content_type: 
         tmp = path.with_suffix(".part")
         tmp.write_bytes(content)
         tmp.replace(path)  # content-addressed and atomic: a crash leaves no half file under the real name
-    entry = append(db, ticket, "attachment", actor, now, body=filename, visibility=visibility,
-                   data={"filename": filename, "content_type": declared, "size_bytes": len(content)})
+    entry = append(
+        db,
+        ticket,
+        "attachment",
+        actor,
+        now,
+        body=filename,
+        visibility=visibility,
+        data={"filename": filename, "content_type": declared, "size_bytes": len(content)},
+    )
     db.flush()
-    row = Attachment(ticket_id=ticket.id, entry_id=entry.id, filename=filename, content_type=declared,
-                     size_bytes=len(content), sha256=digest, storage_key=key, uploaded_by=actor.scope,
-                     created_at=now)
+    row = Attachment(
+        ticket_id=ticket.id,
+        entry_id=entry.id,
+        filename=filename,
+        content_type=declared,
+        size_bytes=len(content),
+        sha256=digest,
+        storage_key=key,
+        uploaded_by=actor.scope,
+        created_at=now,
+    )
     db.add(row)
     db.flush()
     _event(db, "ticket.attachment_added", ticket, now, attachment_id=row.id)
@@ -396,4 +551,3 @@ def add_attachment(db: Session, ticket: Ticket, *, filename: str, content_type: 
 
 def is_open(ticket: Ticket) -> bool:
     return ticket.status in OPEN_STATUSES
-

@@ -9,6 +9,7 @@ within a short window in the same clause ("没有过敏", "不是变质") does n
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import threading
 from collections.abc import Iterable, Mapping
@@ -358,8 +359,7 @@ def _parse_layer(data: Mapping[str, Any], source: str, err: _Err) -> dict[str, A
         r = _as_mapping(err, path, r)
         _check_keys(err, path, r, _RULE_KEYS["severity_rules"])
         all_groups = tuple(
-            _str_tuple(err, f"{path}.all[{j}]", g)
-            for j, g in enumerate(_as_list(err, f"{path}.all", r.get("all")))
+            _str_tuple(err, f"{path}.all[{j}]", g) for j, g in enumerate(_as_list(err, f"{path}.all", r.get("all")))
         )
         rule = SeverityRule(
             rule_id=_rule_id(err, path, r, f"{source}.severity", seen),
@@ -576,6 +576,7 @@ class _Segmenter:
             if self._tk is None:
                 import jieba
 
+                jieba.setLogLevel(logging.WARNING)  # its "Building prefix dict" chatter is not for users
                 tk = jieba.Tokenizer()
                 tk.initialize()
                 self._tk = tk
@@ -763,9 +764,7 @@ def triage(pack: IndustryPack, inp: TriageInput) -> TriageDecision:
             continue
         fired.append((sr, sev_found))
     severity = max((sr.level for sr, _ in fired), default="L1", key=SEVERITIES.index)
-    sev_hits = [
-        RuleHit(sr.rule_id, "severity", sr.reason, tuple(f)) for sr, f in fired if sr.level == severity
-    ]
+    sev_hits = [RuleHit(sr.rule_id, "severity", sr.reason, tuple(f)) for sr, f in fired if sr.level == severity]
     hits.extend(sev_hits or [RuleHit("severity.default", "severity", "no escalation rule fired", ())])
 
     # ---- department: first matching rule

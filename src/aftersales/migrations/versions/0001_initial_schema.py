@@ -46,7 +46,9 @@ def upgrade() -> None:
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column(
-            "spec", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+            "spec",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
         ),
         sa.Column("updated_at", aftersales.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_business_calendars")),
@@ -62,7 +64,9 @@ def upgrade() -> None:
         sa.Column("address", sa.Text(), nullable=True),
         sa.Column("external_ref", sa.String(length=64), nullable=True),
         sa.Column(
-            "tags", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+            "tags",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
         ),
         sa.Column("created_at", aftersales.kit.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
@@ -192,9 +196,7 @@ def upgrade() -> None:
         sa.Column("delivery_address", sa.Text(), nullable=True),
         sa.Column("total_amount", sa.Numeric(precision=12, scale=2), nullable=False),
         sa.Column("created_at", aftersales.kit.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_orders_customer_id_customers")
-        ),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_orders_customer_id_customers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_orders")),
         sa.UniqueConstraint("number", name=op.f("uq_orders_number")),
     )
@@ -213,9 +215,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["order_id"], ["orders.id"], name=op.f("fk_order_items_order_id_orders"), ondelete="CASCADE"
         ),
-        sa.ForeignKeyConstraint(
-            ["product_id"], ["products.id"], name=op.f("fk_order_items_product_id_products")
-        ),
+        sa.ForeignKeyConstraint(["product_id"], ["products.id"], name=op.f("fk_order_items_product_id_products")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_order_items")),
     )
     with op.batch_alter_table("order_items", schema=None) as batch_op:
@@ -260,9 +260,7 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["assignee_id"], ["agents.id"], name=op.f("fk_tickets_assignee_id_agents")),
         sa.ForeignKeyConstraint(["batch_id"], ["batches.id"], name=op.f("fk_tickets_batch_id_batches")),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_tickets_customer_id_customers")
-        ),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_tickets_customer_id_customers")),
         sa.ForeignKeyConstraint(["order_id"], ["orders.id"], name=op.f("fk_tickets_order_id_orders")),
         sa.ForeignKeyConstraint(["product_id"], ["products.id"], name=op.f("fk_tickets_product_id_products")),
         sa.ForeignKeyConstraint(
@@ -288,12 +286,8 @@ def upgrade() -> None:
         sa.Column("ticket_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("agent_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("added_at", aftersales.kit.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["agent_id"], ["agents.id"], name=op.f("fk_ticket_collaborators_agent_id_agents")
-        ),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_collaborators_ticket_id_tickets")
-        ),
+        sa.ForeignKeyConstraint(["agent_id"], ["agents.id"], name=op.f("fk_ticket_collaborators_agent_id_agents")),
+        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_collaborators_ticket_id_tickets")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_collaborators")),
         sa.UniqueConstraint("ticket_id", "agent_id", name=op.f("uq_ticket_collaborators_ticket_id")),
     )
@@ -310,12 +304,12 @@ def upgrade() -> None:
         sa.Column("visibility", sa.String(length=16), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column(
-            "data", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
+            "data",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
         ),
         sa.Column("created_at", aftersales.kit.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_entries_ticket_id_tickets")
-        ),
+        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"], name=op.f("fk_ticket_entries_ticket_id_tickets")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_entries")),
     )
     with op.batch_alter_table("ticket_entries", schema=None) as batch_op:
@@ -352,9 +346,7 @@ def _create_dialect_specific() -> None:
     if bind.dialect.name == "sqlite":
         # Chinese text is stored pre-segmented (jieba) in tickets.search_text, so FTS5's unicode61
         # tokenizer sees whole words between the spaces.
-        op.execute(
-            "CREATE VIRTUAL TABLE ticket_fts USING fts5(search_text, content='tickets', content_rowid='id')"
-        )
+        op.execute("CREATE VIRTUAL TABLE ticket_fts USING fts5(search_text, content='tickets', content_rowid='id')")
         op.execute(
             "CREATE TRIGGER ticket_fts_ai AFTER INSERT ON tickets BEGIN "
             "INSERT INTO ticket_fts(rowid, search_text) VALUES (new.id, new.search_text); END"
@@ -374,9 +366,7 @@ def _create_dialect_specific() -> None:
                 "BEGIN SELECT RAISE(ABORT, 'ticket_entries is append-only'); END"
             )
     else:
-        op.execute(
-            "CREATE INDEX ix_tickets_search_gin ON tickets USING gin (to_tsvector('simple', search_text))"
-        )
+        op.execute("CREATE INDEX ix_tickets_search_gin ON tickets USING gin (to_tsvector('simple', search_text))")
         op.execute(
             "CREATE FUNCTION ticket_entries_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
             "BEGIN RAISE EXCEPTION 'ticket_entries is append-only'; END $$"

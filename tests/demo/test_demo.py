@@ -1,0 +1,82 @@
+"""The demo brand builds through the real services, on SQLite and PostgreSQL, and only once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from aftersales.catalog.models import Customer, Order, Product
+from aftersales.demo import texts
+from aftersales.demo.generator import ADMIN_EMAIL, DEMO_PASSWORD, build_demo
+from aftersales.kit.db import Database
+from aftersales.tickets.models import STATUSES, Ticket, TicketEntry
+from aftersales.triage.engine import load_pack
+
+START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # as in tests/conftest.py
+# "new" only exists inside create_ticket (it triages straight away), so the demo cannot leave a ticket there.
+REACHABLE = [s for s in STATUSES if s != "new"]
+
+
+def test_demo_has_every_state_and_is_built_once(database: Database) -> None:
+    summary = build_demo(database, "dairy", START, seed=7)
+
+    assert not summary.already_present
+    for status in REACHABLE:
+        assert summary.tickets_by_status[status] > 0, (status, summary.tickets_by_status)
+    assert summary.tickets == 80
+    assert summary.customers >= 100 and summary.orders >= 180 and summary.agents >= 10
+    assert summary.sla_breached > 0 and summary.sla_warned > 0 and summary.sla_paused > 0
+    with database.transaction() as session:
+        breached = session.scalar(
+            select(func.count())
+            .select_from(TicketEntry)
+            .where(TicketEntry.kind == "sla_event", TicketEntry.body.like("% breached"))
+        )
+        paused = session.scalars(
+            select(Ticket).where(Ticket.status == "waiting_on_customer", Ticket.sla_state == "paused")
+        ).all()
+        timeline_kinds = set(session.scalars(select(TicketEntry.kind).distinct()))
+        overridden = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.triage_overridden))
+        cold = session.scalars(select(Product).where(Product.cold_chain)).all()
+        linked = session.scalar(select(func.count()).select_from(Ticket).where(Ticket.order_id.is_not(None)))
+        # every ticket's history is in the past, in order
+        last_entry = session.scalar(select(func.max(TicketEntry.created_at)))
+    assert breached and paused
+    assert {
+        "message",
+        "note",
+        "progress",
+        "status_change",
+        "assignment",
+        "sla_event",
+        "escalation",
+        "triage_override",
+    } <= timeline_kinds
+    assert overridden >= 1
+    assert cold, "the dairy pack has cold-chain products"
+    assert linked >= 20
+    assert last_entry is not None and last_entry <= START
+
+    text = summary.describe("127.0.0.1", 8000)
+    assert "http://127.0.0.1:8000/docs" in text
+    assert f"{ADMIN_EMAIL} / {DEMO_PASSWORD}" in text
+    assert "curl" in text and "/api/v1/auth/token" in text
+
+    again = build_demo(database, "dairy", START, seed=7)
+    assert again.already_present
+    assert again.tickets_by_status == summary.tickets_by_status
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Customer)) == summary.customers
+        assert session.scalar(select(func.count()).select_from(Order)) == summary.orders
+    assert "already there" in again.describe("localhost", 9000)
+
+
+@pytest.mark.parametrize("pack", ["dairy", "tonic", "calcium", "cashmere"])
+def test_every_pack_has_demo_texts_and_products(pack: str) -> None:
+    lines = texts.CUSTOMER_TEXTS[pack]
+    assert len(lines) >= 15
+    assert {need for _, need in lines} == {"delivered", "transit", "none"}
+    assert load_pack(pack).product_attributes
+    assert pack in texts.SKU_PREFIX and pack in texts.EXTRA_PRODUCTS
