@@ -64,9 +64,7 @@ def test_business_hours_clock_skips_national_day() -> None:
     # 10-01..10-07 are 国庆 holidays; the next working day is Thursday 10-08.
     assert not any(CN.is_business_day(date(2026, 10, day)) for day in range(1, 8))
     assert due.astimezone(SH) == datetime(2026, 10, 8, 10, 0, tzinfo=SH)
-    assert (
-        business_seconds_between(CN, datetime(2026, 10, 1, tzinfo=SH), datetime(2026, 10, 2, tzinfo=SH)) == 0
-    )
+    assert business_seconds_between(CN, datetime(2026, 10, 1, tzinfo=SH), datetime(2026, 10, 2, tzinfo=SH)) == 0
 
 
 def test_national_day_counts_on_24x7_calendar() -> None:

@@ -88,9 +88,7 @@ def test_24x7_equals_plain_timedelta(start: datetime, seconds: float, other: dat
 
 @PROP
 @given(calendars, instants, durations)
-def test_aware_inputs_in_any_zone_give_same_result(
-    cal: BusinessCalendar, start: datetime, seconds: float
-) -> None:
+def test_aware_inputs_in_any_zone_give_same_result(cal: BusinessCalendar, start: datetime, seconds: float) -> None:
     from zoneinfo import ZoneInfo
 
     shifted = start.astimezone(ZoneInfo("America/Los_Angeles"))

@@ -48,9 +48,7 @@ def timelines(draw: st.DrawFn) -> list[TimelineFact]:
 
 @settings(max_examples=200, deadline=None)
 @given(timelines(), st.floats(min_value=0, max_value=1), st.integers(min_value=0, max_value=40 * 24 * 60))
-def test_incremental_report_agrees_with_full_report(
-    facts: list[TimelineFact], cut: float, extra: int
-) -> None:
+def test_incremental_report_agrees_with_full_report(facts: list[TimelineFact], cut: float, extra: int) -> None:
     start, end = facts[0].at, facts[-1].at + timedelta(minutes=extra)
     now = start + timedelta(seconds=round((end - start).total_seconds() * cut))
     full = compute_sla(facts, CALENDARS, end)
