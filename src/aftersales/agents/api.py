@@ -15,7 +15,7 @@ from aftersales.agents.schemas import (
     LoginRequest,
     TokenOut,
 )
-from aftersales.kit.deps import Admin, CurrentAgent, DbSession, Now, Reader
+from aftersales.kit.deps import Admin, CurrentAgent, DbSession, Now, PathId, Reader
 from aftersales.kit.errors import Forbidden
 from aftersales.tickets import repository as tickets_repo
 
@@ -66,7 +66,7 @@ def create_agent(body: AgentCreate, actor: Admin, db: DbSession, now: Now) -> Ag
     "agents only their own availability",
 )
 def update_agent(
-    agent_id: int, body: AgentUpdate, request: Request, actor: CurrentAgent, db: DbSession, now: Now
+    agent_id: PathId, body: AgentUpdate, request: Request, actor: CurrentAgent, db: DbSession, now: Now
 ) -> Agent:
     from aftersales.routing.service import drain_queue
 

@@ -19,7 +19,7 @@ from aftersales.catalog.schemas import (
     ProductIn,
     ProductOut,
 )
-from aftersales.kit.deps import DbSession, Now, Reader, Supervisor, Writer
+from aftersales.kit.deps import DbSession, Now, PathId, Reader, Supervisor, Writer
 from aftersales.kit.errors import NotFound
 
 router = APIRouter(tags=["catalog"])
@@ -43,7 +43,7 @@ def list_customers(
 
 
 @router.get("/customers/{customer_id}", response_model=CustomerOut)
-def get_customer(customer_id: int, actor: Reader, db: DbSession) -> Customer:
+def get_customer(customer_id: PathId, actor: Reader, db: DbSession) -> Customer:
     customer = db.get(Customer, customer_id)
     if customer is None:
         raise NotFound(f"customer {customer_id} does not exist", field="customer_id")

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from aftersales.kit.db import MAX_ID
+
 Tier = Literal["standard", "silver", "gold", "vip"]
 OrderStatus = Literal["paid", "shipped", "in_transit", "delivered", "returned", "cancelled"]
 
@@ -73,7 +75,7 @@ class OrderItemIn(BaseModel):
 class OrderIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     number: str = Field(min_length=1, max_length=64)
-    customer_id: int = Field(ge=1)
+    customer_id: int = Field(ge=1, le=MAX_ID)
     status: OrderStatus = "paid"
     sales_channel: str | None = Field(default=None, max_length=32)
     placed_at: datetime

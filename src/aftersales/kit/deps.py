@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from aftersales.kit.actor import Actor
+from aftersales.kit.db import MAX_ID
 from aftersales.kit.errors import Forbidden, Unauthorized
 
 _bearer = HTTPBearer(auto_error=False, description="API token from POST /api/v1/auth/token")
@@ -31,6 +32,7 @@ def get_now(request: Request) -> datetime:
     return request.app.state.clock.now()
 
 
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 DbSession = Annotated[Session, Depends(get_db)]
 Now = Annotated[datetime, Depends(get_now)]
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from aftersales.kit.deps import Admin, DbSession, Now, Reader, Supervisor
+from aftersales.kit.deps import Admin, DbSession, Now, PathId, Reader, Supervisor
 from aftersales.kit.errors import Conflict, NotFound, ValidationFailed
 from aftersales.sla import service
 from aftersales.sla.calendar import BusinessCalendar, CalendarConfigError
@@ -93,7 +93,7 @@ def create_policy(body: PolicyIn, actor: Admin, db: DbSession, now: Now) -> SlaP
     response_model=PolicyOut,
     summary="Change a policy; tickets pick up the new version at their next update, never back-dated",
 )
-def update_policy(policy_id: int, body: PolicyIn, actor: Admin, db: DbSession, now: Now) -> SlaPolicyRecord:
+def update_policy(policy_id: PathId, body: PolicyIn, actor: Admin, db: DbSession, now: Now) -> SlaPolicyRecord:
     row = db.get(SlaPolicyRecord, policy_id)
     if row is None:
         raise NotFound(f"policy {policy_id} does not exist", field="policy_id")

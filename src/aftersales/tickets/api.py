@@ -9,9 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from aftersales.kit.actor import Actor
-from aftersales.kit.deps import DbSession, Now, Reader, Writer
+from aftersales.kit.deps import DbSession, Now, PathId, Reader, Writer
 from aftersales.kit.errors import Forbidden, ValidationFailed
 from aftersales.sla import service as sla_service
 from aftersales.tickets import repository as repo
@@ -139,18 +140,18 @@ def list_tickets(
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
-def get_ticket(ticket_id: int, request: Request, actor: Reader, db: DbSession, now: Now) -> TicketDetail:
+def get_ticket(ticket_id: PathId, request: Request, actor: Reader, db: DbSession, now: Now) -> TicketDetail:
     return detail(request, db, repo.get(db, ticket_id), now)
 
 
 @router.get("/{ticket_id}/sla", response_model=SlaOut, summary="SLA metrics and clock events of a ticket")
-def get_sla(ticket_id: int, actor: Reader, db: DbSession, now: Now) -> SlaOut:
+def get_sla(ticket_id: PathId, actor: Reader, db: DbSession, now: Now) -> SlaOut:
     return sla_service.report_for(db, repo.get(db, ticket_id), now)
 
 
 @router.post("/{ticket_id}/transitions", response_model=TicketDetail)
 def transition(
-    ticket_id: int, body: TransitionRequest, request: Request, actor: Writer, db: DbSession, now: Now
+    ticket_id: PathId, body: TransitionRequest, request: Request, actor: Writer, db: DbSession, now: Now
 ) -> TicketDetail:
     ticket = repo.get(db, ticket_id, for_update=True)
     if actor.role == "agent" and ticket.assignee_id not in (None, actor.id):
@@ -166,7 +167,7 @@ def transition(
     summary="Assign to an agent, let routing choose (auto), or return to the queue (agent_id null)",
 )
 def assign(
-    ticket_id: int, body: AssignmentRequest, request: Request, actor: Writer, db: DbSession, now: Now
+    ticket_id: PathId, body: AssignmentRequest, request: Request, actor: Writer, db: DbSession, now: Now
 ) -> TicketDetail:
     ticket = repo.get(db, ticket_id, for_update=True)
     service.assign(db, ticket, body.agent_id, body.auto, actor, now)
@@ -176,7 +177,7 @@ def assign(
 
 @router.post("/{ticket_id}/collaborators", response_model=TicketDetail)
 def add_collaborator(
-    ticket_id: int, body: CollaboratorRequest, request: Request, actor: Writer, db: DbSession, now: Now
+    ticket_id: PathId, body: CollaboratorRequest, request: Request, actor: Writer, db: DbSession, now: Now
 ) -> TicketDetail:
     ticket = repo.get(db, ticket_id, for_update=True)
     service.add_collaborator(db, ticket, body.agent_id, actor, now)
@@ -190,7 +191,7 @@ def add_collaborator(
     status_code=status.HTTP_201_CREATED,
     summary="Reply to the customer (visible to them)",
 )
-def reply(ticket_id: int, body: MessageCreate, actor: Writer, db: DbSession, now: Now) -> EntryOut:
+def reply(ticket_id: PathId, body: MessageCreate, actor: Writer, db: DbSession, now: Now) -> EntryOut:
     ticket = repo.get(db, ticket_id, for_update=True)
     entry = service.add_message(db, ticket, body.body, actor, now)
     db.commit()
@@ -203,7 +204,7 @@ def reply(ticket_id: int, body: MessageCreate, actor: Writer, db: DbSession, now
     status_code=status.HTTP_201_CREATED,
     summary="Internal note (never shown to the customer)",
 )
-def note(ticket_id: int, body: MessageCreate, actor: Writer, db: DbSession, now: Now) -> EntryOut:
+def note(ticket_id: PathId, body: MessageCreate, actor: Writer, db: DbSession, now: Now) -> EntryOut:
     ticket = repo.get(db, ticket_id, for_update=True)
     entry = service.add_note(db, ticket, body.body, actor, now)
     db.commit()
@@ -216,7 +217,7 @@ def note(ticket_id: int, body: MessageCreate, actor: Writer, db: DbSession, now:
     status_code=status.HTTP_201_CREATED,
     summary="Customer-visible progress line, e.g. 已联系配送员核实",
 )
-def progress(ticket_id: int, body: MessageCreate, actor: Writer, db: DbSession, now: Now) -> EntryOut:
+def progress(ticket_id: PathId, body: MessageCreate, actor: Writer, db: DbSession, now: Now) -> EntryOut:
     ticket = repo.get(db, ticket_id, for_update=True)
     entry = service.add_progress(db, ticket, body.body, actor, now)
     db.commit()
@@ -229,7 +230,7 @@ def progress(ticket_id: int, body: MessageCreate, actor: Writer, db: DbSession, 
     status_code=status.HTTP_201_CREATED,
     summary="Record the follow-up call after resolution (reached or not)",
 )
-def callback(ticket_id: int, body: CallbackCreate, actor: Writer, db: DbSession, now: Now) -> EntryOut:
+def callback(ticket_id: PathId, body: CallbackCreate, actor: Writer, db: DbSession, now: Now) -> EntryOut:
     ticket = repo.get(db, ticket_id, for_update=True)
     entry = service.record_callback(db, ticket, reached=body.reached, summary=body.summary, actor=actor, now=now)
     db.commit()
@@ -242,7 +243,7 @@ def callback(ticket_id: int, body: CallbackCreate, actor: Writer, db: DbSession,
     summary="Correct the automatic category, severity or department; recorded with the reason",
 )
 def override(
-    ticket_id: int, body: TriageOverride, request: Request, actor: Writer, db: DbSession, now: Now
+    ticket_id: PathId, body: TriageOverride, request: Request, actor: Writer, db: DbSession, now: Now
 ) -> TicketDetail:
     ticket = repo.get(db, ticket_id, for_update=True)
     service.override_triage(db, ticket, body, actor, now)
@@ -251,48 +252,50 @@ def override(
 
 
 @router.post("/{ticket_id}/attachments", response_model=AttachmentOut, status_code=status.HTTP_201_CREATED)
-async def upload(
-    ticket_id: int, request: Request, actor: Writer, file: Annotated[UploadFile, File()], now: Now
-) -> AttachmentOut:
-    return await store_upload(request, ticket_id, file, actor, now)
-
-
-async def store_upload(
+def upload(
+    ticket_id: PathId,
     request: Request,
+    actor: Writer,
+    db: DbSession,
+    file: Annotated[UploadFile, File()],
+    now: Now,
+) -> AttachmentOut:
+    return store_upload(request, db, ticket_id, file, actor, now)
+
+
+def store_upload(
+    request: Request,
+    db: Session,
     ticket_id: int,
     file: UploadFile,
     actor: Actor,
     now: datetime,
     visibility: str = "public",
 ) -> AttachmentOut:
+    """Saves an upload in the request's own transaction (a second one would wait on SQLite's write lock)."""
     settings = request.app.state.settings
     # Read one byte past the limit: enough to refuse an oversized file without holding all of it.
-    content = await file.read(settings.attachment_max_bytes + 1)
-    from starlette.concurrency import run_in_threadpool
-
-    def save() -> AttachmentOut:
-        with request.app.state.db.transaction() as db:
-            ticket = repo.get(db, ticket_id, for_update=True)
-            row = service.add_attachment(
-                db,
-                ticket,
-                filename=file.filename or "",
-                content_type=file.content_type,
-                content=content,
-                actor=actor,
-                now=now,
-                storage_dir=settings.data_dir / "attachments",
-                max_bytes=settings.attachment_max_bytes,
-                allowed_types=settings.attachment_types,
-                visibility=visibility,
-            )
-            return AttachmentOut.model_validate(row)
-
-    return await run_in_threadpool(save)
+    content = file.file.read(settings.attachment_max_bytes + 1)
+    ticket = repo.get(db, ticket_id, for_update=True)
+    row = service.add_attachment(
+        db,
+        ticket,
+        filename=file.filename or "",
+        content_type=file.content_type,
+        content=content,
+        actor=actor,
+        now=now,
+        storage_dir=settings.data_dir / "attachments",
+        max_bytes=settings.attachment_max_bytes,
+        allowed_types=settings.attachment_types,
+        visibility=visibility,
+    )
+    db.commit()
+    return AttachmentOut.model_validate(row)
 
 
 @router.get("/{ticket_id}/attachments/{attachment_id}", response_class=FileResponse)
-def download(ticket_id: int, attachment_id: int, request: Request, actor: Reader, db: DbSession) -> FileResponse:
+def download(ticket_id: PathId, attachment_id: PathId, request: Request, actor: Reader, db: DbSession) -> FileResponse:
     row = repo.attachment(db, ticket_id, attachment_id)
     path = request.app.state.settings.data_dir / "attachments" / row.storage_key
     return FileResponse(path, media_type=row.content_type, filename=row.filename)
@@ -303,7 +306,7 @@ def download(ticket_id: int, attachment_id: int, request: Request, actor: Reader
     response_model=CustomerLinkOut,
     summary="A signed link that lets the ticket's customer follow and answer this ticket only",
 )
-def customer_link(ticket_id: int, request: Request, actor: Writer, db: DbSession) -> CustomerLinkOut:
+def customer_link(ticket_id: PathId, request: Request, actor: Writer, db: DbSession) -> CustomerLinkOut:
     ticket = repo.get(db, ticket_id)
     token = request.app.state.signer.sign(ticket.id, ticket.customer_id)
     return CustomerLinkOut(

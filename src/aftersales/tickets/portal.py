@@ -66,6 +66,11 @@ def reply(token: Token, body: MessageCreate, request: Request, db: DbSession, no
 
 
 @router.post("/{token}/attachments", response_model=AttachmentOut, status_code=status.HTTP_201_CREATED)
-async def upload(token: Token, request: Request, file: Annotated[UploadFile, File()], now: Now) -> AttachmentOut:
+def upload(
+    token: Token, request: Request, db: DbSession, file: Annotated[UploadFile, File()], now: Now
+) -> AttachmentOut:
     ticket_id, actor = _customer(request, token)
-    return await store_upload(request, ticket_id, file, actor, now)
+    ticket = repo.get(db, ticket_id)
+    if ticket.customer_id != actor.id:
+        raise NotFound("this link is invalid or has expired", field="token")
+    return store_upload(request, db, ticket_id, file, actor, now)

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import Select, and_, func, or_, select, text
 from sqlalchemy.orm import Session
 
+from aftersales.kit.db import MAX_ID
 from aftersales.kit.errors import NotFound, ValidationFailed
 from aftersales.kit.text import query_tokens
 from aftersales.tickets.models import Attachment, Ticket, TicketCollaborator, TicketEntry
@@ -69,9 +70,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created, ticket_id = json.loads(raw)
-        return datetime.fromisoformat(created), int(ticket_id)
+        at, ticket_id = datetime.fromisoformat(created), int(ticket_id)
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
         raise ValidationFailed("cursor is not one this API handed out", field="cursor") from exc
+    if at.tzinfo is None or not 1 <= ticket_id <= MAX_ID:
+        raise ValidationFailed("cursor is not one this API handed out", field="cursor")
+    return at, ticket_id
 
 
 def _search_clause(db: Session, q: str):  # type: ignore[no-untyped-def]

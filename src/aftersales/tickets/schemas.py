@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
+from aftersales.kit.db import MAX_ID
 from aftersales.tickets.models import CHANNELS, KINDS
 
 Channel = Literal[CHANNELS]  # type: ignore[valid-type]
@@ -40,7 +41,7 @@ class CustomerRef(BaseModel):
     """Who the ticket is from: an existing customer id, or contact details to find or create one."""
 
     model_config = ConfigDict(extra="forbid")
-    id: int | None = Field(default=None, ge=1)
+    id: int | None = Field(default=None, ge=1, le=MAX_ID)
     name: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, pattern=r"^\+?[0-9\- ]{5,20}$")
     email: EmailStr | None = None
@@ -90,13 +91,13 @@ class AssignmentRequest(BaseModel):
     """agent_id: assign to that agent; null with auto=true: let routing choose; null alone: back to queue."""
 
     model_config = ConfigDict(extra="forbid")
-    agent_id: int | None = Field(default=None, ge=1)
+    agent_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     auto: bool = False
 
 
 class CollaboratorRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    agent_id: int = Field(ge=1)
+    agent_id: int = Field(ge=1, le=MAX_ID)
 
 
 class TriageOverride(BaseModel):
