@@ -20,3 +20,11 @@ def test_downgrade_then_upgrade_round_trips(db_url):
 
     downgrade(db_url, "base")
     upgrade(db_url)
+
+
+def test_upgrade_creates_the_sqlite_folder_on_a_fresh_checkout(tmp_path):
+    from aftersales.kit.migrate import upgrade
+
+    target = tmp_path / "var" / "nested" / "aftersales.db"
+    upgrade(f"sqlite:///{target}")
+    assert target.exists()

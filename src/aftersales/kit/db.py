@@ -55,7 +55,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def _sqlite_path(url: str) -> Path | None:
+def sqlite_path(url: str) -> Path | None:
     path = url.split("///", 1)[1] if "///" in url else ""
     if not path or path == ":memory:":
         return None
@@ -65,7 +65,7 @@ def _sqlite_path(url: str) -> Path | None:
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
     """Engine with the project's connection settings. SQLite: WAL, foreign keys, IMMEDIATE writes."""
     if url.startswith("sqlite"):
-        path = _sqlite_path(url)
+        path = sqlite_path(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(

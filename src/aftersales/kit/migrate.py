@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 
+from aftersales.kit.db import sqlite_path
+
 # Objects that exist only in one dialect's migration (full-text index structures) are not in the models.
 _DIALECT_ONLY = {"ticket_fts", "ix_tickets_search_gin"}
 
@@ -22,6 +24,10 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    # On a fresh checkout the SQLite file's folder (var/) does not exist yet; SQLite would not create it.
+    path = sqlite_path(url) if url.startswith("sqlite") else None
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url), revision)
 
 
