@@ -6,7 +6,7 @@ engine (``compute_sla``); the ticket only caches the next warning and breach tim
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,42 +49,42 @@ def record_to_policy(row: SlaPolicyRecord) -> SlaPolicy:
 _POLICY_CACHE: dict[str, tuple[Any, Any]] = {}
 
 
-def _stamp(db: Session, model: Any) -> tuple[Any, ...]:
-    row = db.execute(select(func.count(), func.max(model.updated_at), func.sum(model.id))).one()
-    return tuple(row)
+def _cached(db: Session, key: str, model: Any, build: Callable[[], Any]) -> Any:
+    """Per-session, then per-process cache of parsed rows, keyed by a cheap fingerprint of the table."""
+    value = db.info.get(key)
+    if value is None:
+        # The fingerprint reads tables this request does not write, so flushing pending changes first is waste.
+        with db.no_autoflush:
+            row = db.execute(select(func.count(), func.max(model.updated_at), func.sum(model.id))).one()
+        stamp = (tuple(row), db.get_bind().engine.url.render_as_string())
+        cached = _POLICY_CACHE.get(key)
+        if cached is not None and cached[0] == stamp:
+            value = cached[1]
+        else:
+            value = build()
+            _POLICY_CACHE[key] = (stamp, value)
+        db.info[key] = value
+    return value
 
 
 def load_policies(db: Session) -> list[SlaPolicy]:
-    cache = db.info.get("sla_policies")
-    if cache is None:
-        stamp = (_stamp(db, SlaPolicyRecord), db.get_bind().engine.url.render_as_string())
-        cached = _POLICY_CACHE.get("policies")
-        if cached is not None and cached[0] == stamp:
-            cache = cached[1]
-        else:
-            rows = db.scalars(
-                select(SlaPolicyRecord)
-                .where(SlaPolicyRecord.active.is_(True))
-                .order_by(SlaPolicyRecord.position, SlaPolicyRecord.id)
-            )
-            cache = [record_to_policy(r) for r in rows] or default_policies()
-            _POLICY_CACHE["policies"] = (stamp, cache)
-        db.info["sla_policies"] = cache
-    return cache
+    def build() -> list[SlaPolicy]:
+        rows = db.scalars(
+            select(SlaPolicyRecord)
+            .where(SlaPolicyRecord.active.is_(True))
+            .order_by(SlaPolicyRecord.position, SlaPolicyRecord.id)
+        )
+        return [record_to_policy(r) for r in rows] or default_policies()
+
+    policies: list[SlaPolicy] = _cached(db, "sla_policies", SlaPolicyRecord, build)
+    return policies
 
 
 def load_calendars(db: Session) -> dict[str, BusinessCalendar]:
-    cache = db.info.get("sla_calendars")
-    if cache is None:
-        stamp = (_stamp(db, BusinessCalendarRecord), db.get_bind().engine.url.render_as_string())
-        cached = _POLICY_CACHE.get("calendars")
-        if cached is not None and cached[0] == stamp:
-            cache = cached[1]
-        else:
-            cache = _calendar_cache(db)
-            _POLICY_CACHE["calendars"] = (stamp, cache)
-        db.info["sla_calendars"] = cache
-    return cache
+    calendars: dict[str, BusinessCalendar] = _cached(
+        db, "sla_calendars", BusinessCalendarRecord, lambda: _calendar_cache(db)
+    )
+    return calendars
 
 
 _CALENDARS: dict[tuple[str, str], BusinessCalendar] = {}
