@@ -20,6 +20,7 @@ from aftersales.sla.engine import SlaReport, TimelineFact, compute_sla, escalati
 from aftersales.sla.models import BusinessCalendarRecord, SlaPolicyRecord
 from aftersales.sla.policy import SlaPolicy, default_policies, match_policy
 from aftersales.tickets.models import Ticket, TicketEntry
+from aftersales.tickets.timeline import append
 
 SYSTEM_SLA = Actor(type="system", name="sla")
 ESCALATION_TARGETS = {1: "supervisor", 2: "management"}
@@ -202,32 +203,20 @@ def apply_policy(db: Session, ticket: Ticket, now: datetime, *, new_ticket: bool
     current = _current_policy(entries)
     if policy is None:
         if current is not None:
-            db.add(
-                TicketEntry(
-                    ticket_id=ticket.id,
-                    kind="sla_policy",
-                    author_type="system",
-                    visibility="internal",
-                    body="",
-                    data={"policy": None},
-                    created_at=now,
-                )
-            )
+            append(db, ticket, "sla_policy", SYSTEM_SLA, now, data={"policy": None})
             ticket.sla_policy_id = None
         return
     if current is not None and (current.get("id"), current.get("version")) == (policy.id, policy.version):
         return
     snapshot = policy.to_dict()
-    db.add(
-        TicketEntry(
-            ticket_id=ticket.id,
-            kind="sla_policy",
-            author_type="system",
-            visibility="internal",
-            body=policy.name,
-            data={"policy": snapshot, "replaces": current and current.get("name")},
-            created_at=now,
-        )
+    append(
+        db,
+        ticket,
+        "sla_policy",
+        SYSTEM_SLA,
+        now,
+        body=policy.name,
+        data={"policy": snapshot, "replaces": current and current.get("name")},
     )
     ticket.sla_policy_id = policy.id if isinstance(policy.id, int) else None
 
@@ -331,16 +320,14 @@ def sweep(db: Session, now: datetime, *, limit: int = 500) -> dict[str, int]:
         for event in report.events:
             if event.event not in ("warned", "breached") or (event.metric, event.event) in recorded:
                 continue
-            db.add(
-                TicketEntry(
-                    ticket_id=ticket.id,
-                    kind="sla_event",
-                    author_type="system",
-                    visibility="internal",
-                    body=f"{event.metric} {event.event}",
-                    data={"metric": event.metric, "event": event.event, "at": event.at.isoformat()},
-                    created_at=now,
-                )
+            append(
+                db,
+                ticket,
+                "sla_event",
+                SYSTEM_SLA,
+                now,
+                body=f"{event.metric} {event.event}",
+                data={"metric": event.metric, "event": event.event, "at": event.at.isoformat()},
             )
             recorded.add((event.metric, event.event))
             counts[event.event] += 1
@@ -356,16 +343,14 @@ def sweep(db: Session, now: datetime, *, limit: int = 500) -> dict[str, int]:
         while ticket.escalation_level < level.level:
             ticket.escalation_level += 1
             to = ESCALATION_TARGETS[ticket.escalation_level]
-            db.add(
-                TicketEntry(
-                    ticket_id=ticket.id,
-                    kind="escalation",
-                    author_type="system",
-                    visibility="internal",
-                    body=f"escalated to {to}",
-                    data={"level": ticket.escalation_level, "to": to, "metric": level.metric},
-                    created_at=now,
-                )
+            append(
+                db,
+                ticket,
+                "escalation",
+                SYSTEM_SLA,
+                now,
+                body=f"escalated to {to}",
+                data={"level": ticket.escalation_level, "to": to, "metric": level.metric},
             )
             emit(
                 db,

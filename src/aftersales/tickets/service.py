@@ -37,36 +37,11 @@ from aftersales.tickets.models import (
     TicketEntry,
 )
 from aftersales.tickets.schemas import CustomerRef, TicketCreate, TriageOverride
+from aftersales.tickets.timeline import append
 from aftersales.tickets.workflow import ACTIONS, check_action, check_transition, is_reopen
 from aftersales.triage.engine import IndustryPack, OrderContext, TriageInput, triage
 
 ASSIGNED_STATUSES = ("assigned", "in_progress", "waiting_on_customer")
-
-
-def append(
-    db: Session,
-    ticket: Ticket,
-    kind: str,
-    actor: Actor,
-    now: datetime,
-    *,
-    body: str = "",
-    visibility: str = "internal",
-    data: dict[str, Any] | None = None,
-) -> TicketEntry:
-    entry = TicketEntry(
-        ticket_id=ticket.id,
-        kind=kind,
-        author_type=actor.type,
-        author_id=actor.id,
-        visibility=visibility,
-        body=body,
-        data=data or {},
-        created_at=now,
-    )
-    db.add(entry)
-    ticket.updated_at = now
-    return entry
 
 
 def _event(db: Session, topic: str, ticket: Ticket, now: datetime, **payload: Any) -> None:

@@ -1,0 +1,37 @@
+"""Appending to a ticket's timeline: the one way every domain writes a timeline entry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from aftersales.kit.actor import Actor
+from aftersales.tickets.models import Ticket, TicketEntry
+
+
+def append(
+    db: Session,
+    ticket: Ticket,
+    kind: str,
+    actor: Actor,
+    now: datetime,
+    *,
+    body: str = "",
+    visibility: str = "internal",
+    data: dict[str, Any] | None = None,
+) -> TicketEntry:
+    entry = TicketEntry(
+        ticket_id=ticket.id,
+        kind=kind,
+        author_type=actor.type,
+        author_id=actor.id,
+        visibility=visibility,
+        body=body,
+        data=data or {},
+        created_at=now,
+    )
+    db.add(entry)
+    ticket.updated_at = now
+    return entry
