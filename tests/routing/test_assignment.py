@@ -128,6 +128,39 @@ def test_concurrent_intake_never_exceeds_capacity(client, make_agent, admin):
     assert sorted(t["status"] for t in stored) == ["assigned"] * 3 + ["triaged"] * 5
 
 
+def test_concurrent_intake_across_several_agents_fills_each_exactly_and_never_deadlocks(client, make_agent, admin):
+    # Intakes that find their first choice full fall back to the next agent while others do the same in another
+    # order: each must give the full agent's lock back, or two of them wait on each other (a 5xx/409 here).
+    agents = [make_agent("agent", "logistics", capacity=2)[0] for _ in range(3)]
+    barrier = threading.Barrier(12)
+    results: list[dict] = []
+    failures: list[str] = []
+
+    def create(n: int) -> None:
+        barrier.wait()
+        response = client.post(
+            TICKETS,
+            headers=admin[1],
+            json={
+                "description": f"{L1_LATE}（并发多人{n}）",
+                "channel": "app",
+                "customer": {"phone": f"1361000{n:04d}"},
+            },
+        )
+        (results if response.status_code == 201 else failures).append(response.json())
+
+    threads = [threading.Thread(target=create, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not failures
+    owners = [t["assignee_id"] for t in results]
+    assert len(results) == 12
+    assert {a: owners.count(a) for a in agents} == dict.fromkeys(agents, 2)
+    assert owners.count(None) == 6
+
+
 def test_concurrent_manual_assignments_of_one_ticket_leave_one_consistent_owner(client, make_agent, supervisor, admin):
     x_id, _x_h = make_agent("agent", "logistics", capacity=5)
     y_id, _ = make_agent("agent", "logistics", capacity=5)

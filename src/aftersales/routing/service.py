@@ -1,15 +1,18 @@
 """Assignment with capacity limits, safe when several workers assign at once.
 
-On PostgreSQL the department's agent rows are locked (FOR UPDATE, in id order, so two workers never deadlock)
-before loads are counted; on SQLite every write transaction holds the database's single write lock
-(BEGIN IMMEDIATE), which serialises assignment just the same.
+Intake chooses an agent from unlocked loads, then locks only the chosen agent's row and counts its load again
+under the lock (PostgreSQL, READ COMMITTED: the recount sees every assignment committed meanwhile); if the
+agent filled up, the next best is tried. So concurrent intakes contend only when they pick the same agent, and
+not at all while everyone is full. Draining a queue locks the department's agent rows (in id order, so two
+workers never deadlock) because it hands out many tickets at once. On SQLite every write transaction holds the
+database's single write lock (BEGIN IMMEDIATE), which serialises assignment just the same.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import bindparam, case, select, text
 from sqlalchemy.orm import Session
 
 from aftersales.agents.models import Agent
@@ -23,15 +26,26 @@ def _is_pg(db: Session) -> bool:
     return db.get_bind().dialect.name == "postgresql"
 
 
-def candidates(db: Session, department: str) -> list[Candidate]:
-    stmt = (
-        select(Agent)
-        .where(Agent.department == department, Agent.active.is_(True), Agent.role.in_(("agent", "supervisor")))
-        .order_by(Agent.id)
+_CANDIDATES = (
+    select(Agent)
+    .where(
+        Agent.department == bindparam("department"),
+        Agent.active.is_(True),
+        Agent.role.in_(("agent", "supervisor")),
     )
-    if _is_pg(db):
-        stmt = stmt.with_for_update()
-    agents = list(db.scalars(stmt))
+    .order_by(Agent.id)
+)
+_CANDIDATES_LOCKED = _CANDIDATES.with_for_update()
+_SAVEPOINT = text("SAVEPOINT routing_pick")
+_ROLLBACK_TO_SAVEPOINT = text("ROLLBACK TO SAVEPOINT routing_pick")
+_AGENT_LOCKED = (
+    select(Agent.capacity, Agent.available, Agent.active).where(Agent.id == bindparam("agent_id")).with_for_update()
+)
+
+
+def candidates(db: Session, department: str, *, lock: bool = False) -> list[Candidate]:
+    stmt = _CANDIDATES_LOCKED if lock and _is_pg(db) else _CANDIDATES
+    agents = list(db.scalars(stmt, {"department": department}))
     loads = tickets_repo.open_load_by_agent(db, [a.id for a in agents])
     return [
         Candidate(
@@ -47,21 +61,44 @@ def candidates(db: Session, department: str) -> list[Candidate]:
     ]
 
 
+def _still_has_room(db: Session, agent_id: int) -> bool:
+    """Lock the agent's row until commit and count its open tickets again, now that nobody else can assign.
+
+    A full agent's lock is given back at once (rolling back to the savepoint releases it), so an intake holds
+    at most one agent lock while it waits for another, and two intakes cannot deadlock. The savepoint is plain
+    SQL: the ORM's begin_nested() would flush the ticket this intake is still building.
+    """
+    db.execute(_SAVEPOINT)
+    row = db.execute(_AGENT_LOCKED, {"agent_id": agent_id}).one_or_none()
+    if row is not None and row.active and row.available:
+        load = tickets_repo.open_load_by_agent(db, [agent_id]).get(agent_id, 0)
+        if load < row.capacity:
+            return True
+    db.execute(_ROLLBACK_TO_SAVEPOINT)
+    return False
+
+
 def pick_agent(db: Session, ticket: Ticket) -> int | None:
-    chosen = choose(
-        candidates(db, ticket.department),
-        department=ticket.department,
-        category=ticket.category,
-        customer_tier=ticket.customer_tier,
-    )
-    return chosen.agent_id if chosen else None
+    pool = candidates(db, ticket.department)
+    while True:
+        chosen = choose(
+            pool,
+            department=ticket.department,
+            category=ticket.category,
+            customer_tier=ticket.customer_tier,
+        )
+        if chosen is None:
+            return None
+        if not _is_pg(db) or _still_has_room(db, chosen.agent_id):
+            return chosen.agent_id
+        pool = [c for c in pool if c.agent_id != chosen.agent_id]
 
 
 def drain_queue(db: Session, department: str, now: datetime, *, limit: int = 50) -> list[int]:
     """Assign waiting tickets of a department while agents have capacity; returns the ticket ids assigned."""
     from aftersales.tickets import service as ticket_service
 
-    pool = candidates(db, department)
+    pool = candidates(db, department, lock=True)
     if not any(c.available and c.open_load < c.capacity for c in pool):
         return []
     tier_rank = case({"vip": 0, "gold": 1, "silver": 2}, value=Ticket.customer_tier, else_=3)
