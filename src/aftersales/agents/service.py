@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -90,14 +90,22 @@ def issue_token(db: Session, agent: Agent, now: datetime, ttl_hours: int, name: 
     return token, row
 
 
+# Built once: every authenticated request runs it, and building a statement costs more than executing it.
+_AGENT_FOR_TOKEN = (
+    select(Agent)
+    .join(ApiToken, ApiToken.agent_id == Agent.id)
+    .where(
+        ApiToken.token_hash == bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
+        Agent.active.is_(True),
+    )
+)
+
+
 def agent_for_token(db: Session, token: str, now: datetime) -> Agent | None:
-    row = db.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
-    if row is None or row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
-        return None
-    agent = db.get(Agent, row.agent_id)
-    if agent is None or not agent.active:
-        return None
-    return agent
+    """The active agent an unrevoked, unexpired token belongs to, in one query."""
+    return db.scalars(_AGENT_FOR_TOKEN, {"digest": token_digest(token), "now": now}).first()
 
 
 def revoke_token(db: Session, token: str, now: datetime) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, create_engine, event
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Table, create_engine, event, func, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -77,7 +77,9 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+    # No pool_pre_ping: it costs a round trip on every checkout. A connection the server dropped is detected on
+    # first use instead; SQLAlchemy then invalidates the pool and that one request answers 503 (retry).
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=20, pool_recycle=3600)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -131,3 +133,28 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_NEXTVAL: dict[str, Any] = {}
+
+
+def reserve_id(db: Session, model: type[Base]) -> int:
+    """The primary key the next row of ``model`` will have, taken before the row is written.
+
+    Lets a use case build a row and everything that points at it (timeline, events) in memory and write them
+    all in one flush with their final values, instead of INSERT, then UPDATE once the id is known. PostgreSQL
+    hands out the id from the column's sequence (never reused, even if this transaction rolls back); SQLite
+    serialises write transactions (BEGIN IMMEDIATE), so the largest id + 1 cannot be taken twice.
+    """
+    table: Table = model.__table__  # type: ignore[assignment]
+    if db.get_bind().dialect.name == "postgresql":
+        statement = _NEXTVAL.get(table.name)
+        if statement is None:
+            # Tables are ours, so the name is safe to inline; a bigserial key's sequence is <table>_id_seq.
+            statement = _NEXTVAL[table.name] = text(f"SELECT nextval('{table.name}_id_seq')")
+        return int(db.execute(statement).scalar_one())
+    with db.no_autoflush:
+        largest = db.execute(select(func.max(table.c.id))).scalar_one()
+    # Rows of this model added in this session and not yet written hold ids too.
+    pending = [getattr(obj, "id", None) for obj in db.new if isinstance(obj, model)]
+    return max([largest or 0, *(i for i in pending if i is not None)]) + 1

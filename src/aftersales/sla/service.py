@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from aftersales.kit.actor import Actor
@@ -48,16 +48,32 @@ def record_to_policy(row: SlaPolicyRecord) -> SlaPolicy:
 # Parsed policies and calendars are kept per process and re-read only when the stored rows change, which one
 # cheap aggregate query tells; a change made by another process is therefore seen by the very next request.
 _POLICY_CACHE: dict[str, tuple[Any, Any]] = {}
+_FINGERPRINTED: dict[str, Any] = {"sla_policies": SlaPolicyRecord, "sla_calendars": BusinessCalendarRecord}
+_FINGERPRINT_QUERY = union_all(
+    *(
+        select(literal(key), func.count(), func.max(model.updated_at), func.sum(model.id))
+        for key, model in _FINGERPRINTED.items()
+    )
+)
 
 
-def _cached(db: Session, key: str, model: Any, build: Callable[[], Any]) -> Any:
+def _fingerprints(db: Session) -> dict[str, tuple[Any, ...]]:
+    """(count, newest update, id sum) of both tables in one round trip, once per session."""
+    stamps: dict[str, tuple[Any, ...]] | None = db.info.get("sla_fingerprints")
+    if stamps is None:
+        url = db.get_bind().engine.url.render_as_string()
+        # The fingerprint reads tables this request does not write, so flushing pending changes first is waste.
+        with db.no_autoflush:
+            stamps = {row[0]: (*row[1:], url) for row in db.execute(_FINGERPRINT_QUERY)}
+        db.info["sla_fingerprints"] = stamps
+    return stamps
+
+
+def _cached(db: Session, key: str, build: Callable[[], Any]) -> Any:
     """Per-session, then per-process cache of parsed rows, keyed by a cheap fingerprint of the table."""
     value = db.info.get(key)
     if value is None:
-        # The fingerprint reads tables this request does not write, so flushing pending changes first is waste.
-        with db.no_autoflush:
-            row = db.execute(select(func.count(), func.max(model.updated_at), func.sum(model.id))).one()
-        stamp = (tuple(row), db.get_bind().engine.url.render_as_string())
+        stamp = _fingerprints(db)[key]
         cached = _POLICY_CACHE.get(key)
         if cached is not None and cached[0] == stamp:
             value = cached[1]
@@ -77,14 +93,12 @@ def load_policies(db: Session) -> list[SlaPolicy]:
         )
         return [record_to_policy(r) for r in rows] or default_policies()
 
-    policies: list[SlaPolicy] = _cached(db, "sla_policies", SlaPolicyRecord, build)
+    policies: list[SlaPolicy] = _cached(db, "sla_policies", build)
     return policies
 
 
 def load_calendars(db: Session) -> dict[str, BusinessCalendar]:
-    calendars: dict[str, BusinessCalendar] = _cached(
-        db, "sla_calendars", BusinessCalendarRecord, lambda: _calendar_cache(db)
-    )
+    calendars: dict[str, BusinessCalendar] = _cached(db, "sla_calendars", lambda: _calendar_cache(db))
     return calendars
 
 
@@ -103,6 +117,7 @@ def _calendar_cache(db: Session) -> dict[str, BusinessCalendar]:
 
 
 def invalidate(db: Session) -> None:
+    db.info.pop("sla_fingerprints", None)
     db.info.pop("sla_policies", None)
     db.info.pop("sla_calendars", None)
 
@@ -174,7 +189,7 @@ def facts_from_entries(ticket: Ticket, entries: Sequence[TicketEntry]) -> list[T
 
 
 def _entries(db: Session, ticket: Ticket) -> list[TicketEntry]:
-    db.flush()
+    # The query autoflushes, so entries appended in this transaction are included.
     return list(db.scalars(select(TicketEntry).where(TicketEntry.ticket_id == ticket.id).order_by(TicketEntry.id)))
 
 
@@ -221,9 +236,9 @@ def apply_policy(db: Session, ticket: Ticket, now: datetime, *, new_ticket: bool
     ticket.sla_policy_id = policy.id if isinstance(policy.id, int) else None
 
 
-def refresh(db: Session, ticket: Ticket, now: datetime) -> SlaReport:
+def refresh(db: Session, ticket: Ticket, now: datetime, *, entries: Sequence[TicketEntry] | None = None) -> SlaReport:
     """Recompute the clocks and cache the next warning/breach times on the ticket for list filters."""
-    report, _ = compute(db, ticket, now)
+    report, _ = compute(db, ticket, now, entries)
     cache_report(ticket, report)
     return report
 

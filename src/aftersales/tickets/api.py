@@ -17,7 +17,7 @@ from aftersales.kit.errors import Forbidden, ValidationFailed
 from aftersales.sla import service as sla_service
 from aftersales.tickets import repository as repo
 from aftersales.tickets import service
-from aftersales.tickets.models import Ticket
+from aftersales.tickets.models import Ticket, TicketEntry
 from aftersales.tickets.schemas import (
     AssignmentRequest,
     AttachmentOut,
@@ -35,16 +35,23 @@ from aftersales.tickets.schemas import (
     TransitionRequest,
     TriageOverride,
 )
+from aftersales.tickets.timeline import pending_entries
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
-def detail(request: Request, db: DbSession, ticket: Ticket, now: datetime) -> TicketDetail:
-    entries = repo.timeline(db, ticket.id)
+def detail(
+    request: Request, db: DbSession, ticket: Ticket, now: datetime, *, entries: list[TicketEntry] | None = None
+) -> TicketDetail:
+    """The ticket with its timeline and SLA state; ``entries`` is the whole timeline of a ticket created just now,
+    which then has no collaborators yet and need not be read back."""
+    fresh = entries is not None
+    if entries is None:
+        entries = repo.timeline(db, ticket.id)
     out = TicketDetail.model_validate(ticket, from_attributes=True)
     out.timeline = [EntryOut.model_validate(e) for e in entries]
-    out.collaborator_ids = repo.collaborator_ids(db, ticket.id)
+    out.collaborator_ids = [] if fresh else repo.collaborator_ids(db, ticket.id)
     out.sla = sla_service.report_for(db, ticket, now, entries=entries)
     return out
 
@@ -82,6 +89,7 @@ def create_ticket(
             auto_assign=settings.auto_assign,
             idempotency_key=idempotency_key,
         )
+        entries = pending_entries(db, ticket)
         db.commit()
     except IntegrityError:
         # Two requests with the same Idempotency-Key raced; the other one won, so answer with its ticket.
@@ -94,7 +102,7 @@ def create_ticket(
         response.status_code = status.HTTP_200_OK
         return detail(request, db, existing, now)
     response.headers["Location"] = f"/api/v1/tickets/{ticket.id}"
-    return detail(request, db, ticket, now)
+    return detail(request, db, ticket, now, entries=entries)
 
 
 @router.get("", response_model=TicketPage, summary="List tickets, newest first, with filters and search")

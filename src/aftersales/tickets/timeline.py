@@ -35,3 +35,8 @@ def append(
     db.add(entry)
     ticket.updated_at = now
     return entry
+
+
+def pending_entries(db: Session, ticket: Ticket) -> list[TicketEntry]:
+    """The ticket's entries added in this session and not yet written, in the order they were appended."""
+    return [obj for obj in db.new if isinstance(obj, TicketEntry) and obj.ticket_id == ticket.id]
