@@ -192,6 +192,24 @@ def test_chinese_full_text_search_finds_the_right_tickets(client, spread, admin)
         assert found == {t[name]["id"] for name in expected}, q
 
 
+def test_search_gives_the_same_answer_whether_a_word_is_rare_or_frequent(client, spread, admin, monkeypatch):
+    # PostgreSQL fetches rare words' matches by id and filters frequent ones while walking the newest tickets:
+    # both paths, and the fallback when "rare" words turn out to match more than expected, give the same answer.
+    from aftersales.tickets import repository
+
+    _, t = spread
+    monkeypatch.setattr(repository, "FREQUENT_SHARE", 0.0)  # every search counts as frequent
+    for q, expected in SEARCHES:
+        assert ids(client.get(TICKETS, headers=admin[1], params={"q": q})) == {t[name]["id"] for name in expected}
+    monkeypatch.setattr(repository, "FREQUENT_SHARE", 2.0)  # every search counts as rare ...
+    monkeypatch.setattr(repository, "RARE_IDS_LIMIT", 1)  # ... and more than one match makes it walk after all
+    for q, expected in SEARCHES:
+        found = ids(client.get(TICKETS, headers=admin[1], params={"q": q}))
+        assert found == {t[name]["id"] for name in expected}, q
+        page = client.get(TICKETS, headers=admin[1], params={"q": q, "limit": 1}).json()
+        assert [item["id"] for item in page["items"]] == sorted(found, reverse=True)[:1], q
+
+
 def test_cursor_pagination_visits_every_ticket_exactly_once(client, clock, agent):
     _, h = agent
     created = []

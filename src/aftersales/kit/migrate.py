@@ -8,7 +8,7 @@ from alembic.config import Config
 from aftersales.kit.db import sqlite_path
 
 # Objects that exist only in one dialect's migration (full-text index structures) are not in the models.
-_DIALECT_ONLY = {"ticket_fts", "ix_tickets_search_gin"}
+_DIALECT_ONLY = {"ticket_fts", "ix_tickets_search_gin", "search_tsv", "ix_tickets_search_tsv"}
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
