@@ -189,6 +189,35 @@ def running_server(env: dict[str, str], tmp: Path, *, workers: int, kind: str = 
         stop_group(proc)
 
 
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> tuple[str, int, int, float] | None:
+    """(command, parent pid, process group, user+system CPU seconds) of one process, or None if it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return comm, int(fields[1]), int(fields[2]), (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def cpu_seconds(*, group: int | None = None, command: str | None = None) -> float:
+    """CPU time used so far by every live process of a process group, or with a given command name."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        stat = _proc_stat(int(entry.name))
+        if stat is None:
+            continue
+        comm, _ppid, pgrp, cpu = stat
+        if (group is not None and pgrp == group) or (command is not None and comm == command):
+            total += cpu
+    return total
+
+
 def stop_group(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is not None:
         return
@@ -234,6 +263,8 @@ class WrkResult:
     non2xx: int
     socket_errors: dict[str, int]
     ids: list[int] = field(default_factory=list)
+    server_cpu_ms: float = 0.0  # CPU of the server's workers per row written, filled in by the caller
+    db_cpu_ms: float = 0.0  # CPU of PostgreSQL's processes per row written
 
     @property
     def ok(self) -> int:

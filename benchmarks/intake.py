@@ -31,6 +31,7 @@ from _common import (
     HERE,
     WrkResult,
     app_env,
+    cpu_seconds,
     fresh_database,
     log,
     login,
@@ -103,6 +104,7 @@ def measure(
     endpoint: str,
     *,
     server_base: str,
+    server_group: int,
     script: Path,
     env_extra: dict[str, str],
     args: argparse.Namespace,
@@ -113,9 +115,15 @@ def measure(
     run_wrk(server_base + endpoint, script, duration=WARMUP_S, env_extra=env, **common)  # warm-up, not counted
     time.sleep(1.0)  # let the warm-up's in-flight requests finish before counting
     before, _ = _count_and_ids(url, table)
+    cpu_before = cpu_seconds(group=server_group), cpu_seconds(command="postgres")
     res = run_wrk(server_base + endpoint, script, duration=args.duration, env_extra=env, **common)
     time.sleep(1.5)
+    cpu_after = cpu_seconds(group=server_group), cpu_seconds(command="postgres")
     after, ids = _count_and_ids(url, table)
+    # CPU per request: the server's worker processes, and PostgreSQL's backends (0 on SQLite, which runs inside
+    # the workers). Other jobs on the machine do not count here, unlike in req/s.
+    res.server_cpu_ms = (cpu_after[0] - cpu_before[0]) * 1000 / max(after - before, 1)
+    res.db_cpu_ms = (cpu_after[1] - cpu_before[1]) * 1000 / max(after - before, 1)
     missing = sum(1 for i in res.ids if i not in ids)
     # Requests still in flight when wrk stopped (or that wrk gave up on) may commit without wrk seeing the answer.
     check = Check(table, before, after, len(res.ids), missing, args.connections + sum(res.socket_errors.values()))
@@ -129,7 +137,8 @@ def run_once(kind: str, rep: int, args: argparse.Namespace, tmp: Path, texts: Pa
     with fresh_database(kind, tmp) as url:
         env = app_env(url, tmp / f"data-{kind}-{rep}", AFTERSALES_BENCH_ENDPOINTS="1")
         prepare_schema(env)
-        with running_server(env, tmp, workers=args.workers, kind=args.server) as server:
+        workers = args.sqlite_workers if kind == "sqlite" else args.workers
+        with running_server(env, tmp, workers=workers, kind=args.server) as server:
             token = login(server)
             extra = {"WRK_TOKEN": token, "WRK_TEXTS": str(texts)}
             order = [("tickets", "/api/v1/tickets"), ("baseline", "/bench/baseline")]
@@ -138,12 +147,21 @@ def run_once(kind: str, rep: int, args: argparse.Namespace, tmp: Path, texts: Pa
             for name, endpoint in order:
                 table = "tickets" if name == "tickets" else "bench_baseline"
                 res, check = measure(
-                    url, table, endpoint, server_base=server.base, script=script, env_extra=extra, args=args, tmp=tmp
+                    url,
+                    table,
+                    endpoint,
+                    server_base=server.base,
+                    server_group=server.proc.pid,
+                    script=script,
+                    env_extra=extra,
+                    args=args,
+                    tmp=tmp,
                 )
                 out[name] = (res, check)
                 log(
                     f"  {kind} rep {rep + 1} {name:8s}: {res.rps:7.1f} req/s  p50 {res.p50_ms:6.1f} ms  "
-                    f"p99 {res.p99_ms:6.1f} ms  codes {res.codes}  socket errors {res.socket_errors}  "
+                    f"p99 {res.p99_ms:6.1f} ms  CPU/req server {res.server_cpu_ms:.2f} ms db {res.db_cpu_ms:.2f} ms  "
+                    f"codes {res.codes}  socket errors {res.socket_errors}  "
                     f"rows +{check.delta} vs 2xx {check.ok_responses} missing {check.missing_ids}"
                 )
                 errors_in_log = [ln for ln in server.log_path.read_text(errors="replace").splitlines() if "Error" in ln]
@@ -157,7 +175,13 @@ def main() -> int:
     p.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     p.add_argument("--duration", type=int, default=15, help="seconds per measured wrk run")
     p.add_argument("--connections", type=int, default=32)
-    p.add_argument("--workers", type=int, default=2, help="server worker processes")
+    p.add_argument("--workers", type=int, default=2, help="server worker processes (PostgreSQL)")
+    p.add_argument(
+        "--sqlite-workers",
+        type=int,
+        default=1,
+        help="server worker processes on SQLite: one, as `aftersales serve` runs it, since SQLite has one writer",
+    )
     p.add_argument("--threads", type=int, default=2, help="wrk threads")
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--server", choices=["uvicorn", "gunicorn"], default="uvicorn")
@@ -183,10 +207,13 @@ def main() -> int:
     print()
     print(
         f"intake benchmark: wrk {args.threads} threads, {args.connections} connections, {args.duration}s x "
-        f"{args.repeats} (medians); server {args.server} --workers {args.workers}; "
+        f"{args.repeats} (medians); server {args.server} --workers {args.workers} (SQLite: {args.sqlite_workers}); "
         f"{time.monotonic() - started:.0f}s total"
     )
-    header = f"{'db':<11} {'endpoint':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>6}  writes"
+    header = (
+        f"{'db':<11} {'endpoint':<9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'ratio':>6} "
+        f"{'cpu/req srv':>11} {'db':>6}  writes"
+    )
     print(header)
     print("-" * len(header))
     all_checks_ok = True
@@ -204,6 +231,8 @@ def main() -> int:
                 p99=median([r.p99_ms for r in rs]),
                 errors=int(median([r.errors for r in rs])),
                 errors_total=sum(r.errors for r in rs),
+                server_cpu=median([r.server_cpu_ms for r in rs]),
+                db_cpu=median([r.db_cpu_ms for r in rs]),
                 checks=cs,
             )
             raw.setdefault(kind, {})[name] = [
@@ -218,6 +247,8 @@ def main() -> int:
                     rows_delta=c.delta,
                     ok=c.ok_responses,
                     missing=c.missing_ids,
+                    server_cpu_ms=r.server_cpu_ms,
+                    db_cpu_ms=r.db_cpu_ms,
                 )
                 for r, c in zip(rs, cs, strict=True)
             ]
@@ -230,7 +261,8 @@ def main() -> int:
             detail = ", ".join(f"+{c.delta}/{c.ok_responses}" for c in m["checks"])
             print(
                 f"{kind:<11} {name:<9} {m['rps']:8.1f} {m['p50']:8.1f} {m['p99']:8.1f} {m['errors']:7d} "
-                f"{(f'{ratio:.2f}' if name == 'tickets' else ''):>6}  {writes} (rows/2xx per rep: {detail})"
+                f"{(f'{ratio:.2f}' if name == 'tickets' else ''):>6} {m['server_cpu']:8.2f} ms {m['db_cpu']:6.2f}  "
+                f"{writes} (rows/2xx per rep: {detail})"
             )
         t = med["tickets"]
         verdicts.append(
@@ -242,7 +274,8 @@ def main() -> int:
     print()
     print("errors = non-2xx responses + wrk socket errors (median per run). writes: every id returned with a 2xx")
     print("is in the table, and rows added - 2xx responses is between 0 and the requests in flight when wrk stopped")
-    print("(<= connections + wrk socket errors/timeouts).")
+    print("(<= connections + wrk socket errors/timeouts). cpu/req: CPU ms of the server's workers and of PostgreSQL")
+    print("per row written, from /proc (not disturbed by other jobs on the machine, unlike req/s).")
     for v in verdicts:
         print(v)
     if args.json:

@@ -19,6 +19,7 @@ The database and server are removed afterwards.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import io
 import json
@@ -27,7 +28,7 @@ import random
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (
+    PG_ADMIN_URL,
     app_env,
     fresh_database,
     log,
@@ -64,17 +66,10 @@ SEARCH_WORDS = ["漏奶", "酸味", "拉肚子", "冰袋", "少了", "过期", "
 
 
 SEARCH_FIX = """
--- proposed fix (measured on 1M rows, see benchmarks/README.md): the planner walks ix_tickets_created backwards
-   and recomputes to_tsvector('simple', search_text) for every row it passes until 51 match; for a word in
-   0.5-3% of tickets that is thousands of to_tsvector calls (20-150 ms). Store the vector and index it:
-     ALTER TABLE tickets ADD COLUMN search_tsv tsvector
-       GENERATED ALWAYS AS (to_tsvector('simple', search_text)) STORED;
-     CREATE INDEX ix_tickets_search_tsv ON tickets USING gin (search_tsv);   -- replaces ix_tickets_search_gin
-   and filter on search_tsv @@ plainto_tsquery('simple', :q): 2-7 ms for those words. Guard the other side:
-   for a word that matches nothing/very little the cheap filter makes the planner pick the same backward scan
-   over all rows (600-850 ms), so first probe the GIN index
-     SELECT id FROM tickets WHERE search_tsv @@ :tsq LIMIT 5001
-   and, if it returns <= 5000 ids, fetch the page with id = ANY(:ids) ORDER BY created_at DESC, id DESC.
+-- search on PostgreSQL (migration 0002, tickets/repository.py): a stored tsvector column search_tsv with a GIN
+   index. Searches whose words PostgreSQL's statistics call frequent (>= 0.5 % of tickets) filter on it while
+   walking ix_tickets_created; rarer ones first fetch the matching ids from the GIN index (the sql column of q=
+   rows times only the page query; the http column includes the id lookup).
 """
 
 # ------------------------------------------------------------------ data
@@ -541,6 +536,26 @@ def report(kind: str, rows: int, load: dict[str, Any], m: dict[str, Any], worker
             print(SEARCH_FIX)
 
 
+@contextlib.contextmanager
+def kept_database(name: str) -> Iterator[str]:
+    """A named PostgreSQL database that outlives the run (created if missing)."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + "/" + name
+
+
+def _has_tickets(url: str) -> bool:
+    import psycopg
+
+    with psycopg.connect(plain_pg_url(url)) as conn:
+        if not conn.execute("SELECT to_regclass('tickets')").fetchone()[0]:
+            return False
+        return bool(conn.execute("SELECT EXISTS (SELECT 1 FROM tickets)").fetchone()[0])
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rows", type=int, default=1_000_000)
@@ -549,6 +564,12 @@ def main() -> int:
     p.add_argument("--sqlite-rows", type=int, default=0, help="also run on SQLite with this many tickets (0 = skip)")
     p.add_argument("--max-seconds", type=int, default=600, help="cap on the measuring loop per database")
     p.add_argument("--json", type=Path)
+    p.add_argument(
+        "--keep-pg",
+        metavar="NAME",
+        help="PostgreSQL only: load into database NAME and keep it; if NAME exists already, measure it as it is "
+        "(for iterating on a query without a 7-minute reload; drop it yourself afterwards)",
+    )
     args = p.parse_args()
     if args.rows > 5_000_000:
         p.error("--rows is capped at 5,000,000 to keep the run bounded")
@@ -558,12 +579,17 @@ def main() -> int:
     try:
         plan = [("postgresql", args.rows)] + ([("sqlite", args.sqlite_rows)] if args.sqlite_rows else [])
         for kind, rows in plan:
-            with fresh_database(kind, tmp) as url:
+            keep = args.keep_pg if kind == "postgresql" else None
+            with kept_database(keep) if keep else fresh_database(kind, tmp) as url:
                 env = app_env(url, tmp / f"data-{kind}")
-                prepare_schema(env)
-                log(f"{kind}: loading {rows:,} tickets")
-                load = (load_postgres if kind == "postgresql" else load_sqlite)(url, rows, now)
-                log(f"{kind}: loaded in {load['total_s']:.0f}s; measuring")
+                if keep and _has_tickets(url):
+                    load = {"total_s": 0.0, "reused": keep}
+                    log(f"{kind}: measuring the kept database {keep} as it is")
+                else:
+                    prepare_schema(env)
+                    log(f"{kind}: loading {rows:,} tickets")
+                    load = (load_postgres if kind == "postgresql" else load_sqlite)(url, rows, now)
+                    log(f"{kind}: loaded in {load['total_s']:.0f}s; measuring")
                 m = measure(kind, url, args, tmp, now)
                 report(kind, rows, load, m, args.workers)
                 out[kind] = {"load": load, **{k: v for k, v in m.items()}}

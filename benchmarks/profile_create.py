@@ -13,6 +13,7 @@ import json
 import os
 import pstats
 import random
+import statistics
 import sys
 import time
 from importlib import resources
@@ -87,15 +88,39 @@ def main() -> int:
                     session.rollback()
                     session.close()
 
+            from sqlalchemy import text
+
+            with db.engine.begin() as conn:
+                conn.execute(text("CREATE TABLE IF NOT EXISTS bench_profile (body TEXT NOT NULL)"))
+
+            def bare() -> None:
+                # The intake benchmark's baseline in-process: a write session, one INSERT, commit.
+                raw = json.dumps({"description": rnd.choice(texts), "channel": "chat"})
+                body = TicketCreate.model_validate_json(raw)
+                with db.transaction() as session:
+                    session.execute(text("INSERT INTO bench_profile (body) VALUES (:b)"), {"b": body.description})
+
             for _ in range(30):  # warm-up
                 one()
-            t0, c0 = time.perf_counter(), time.process_time()
-            for _ in range(args.n):
-                one()
-            dt, dc = time.perf_counter() - t0, time.process_time() - c0
+                bare()
+            # Alternate blocks of creates and bare inserts, so both see the same machine load; medians of blocks.
+            create_cpu: list[float] = []
+            bare_cpu: list[float] = []
+            create_wall: list[float] = []
+            block = max(args.n // 10, 1)
+            for _ in range(10):
+                for fn, cpu, wall in ((one, create_cpu, create_wall), (bare, bare_cpu, None)):
+                    t0, c0 = time.perf_counter(), time.process_time()
+                    for _ in range(block):
+                        fn()
+                    cpu.append((time.process_time() - c0) / block * 1000)
+                    if wall is not None:
+                        wall.append((time.perf_counter() - t0) / block * 1000)
+            med = statistics.median
             print(
-                f"{args.db}: unprofiled, 1 thread: {dt / args.n * 1000:.1f} ms wall, {dc / args.n * 1000:.1f} ms CPU "
-                "of this process per create"
+                f"{args.db}: unprofiled, 1 thread, medians of 10 blocks of {block}: create {med(create_wall):.1f} ms "
+                f"wall, {med(create_cpu):.2f} ms CPU; bare insert {med(bare_cpu):.2f} ms CPU; "
+                f"CPU ratio create/bare {med(create_cpu) / med(bare_cpu):.1f}x"
             )
             prof = cProfile.Profile(time.process_time)  # CPU time, so waits on the database do not count
             t0 = time.perf_counter()
