@@ -68,7 +68,7 @@ class Dispatcher:
         registry: Registry | None = None,
         channels: dict[str, Channel] | None = None,
         batch_size: int = 100,
-        lease_seconds: float = 60,
+        lease_seconds: float | None = None,
         http: httpx.Client | None = None,
     ) -> None:
         self.database = database
@@ -78,7 +78,7 @@ class Dispatcher:
         self.registry = registry or default_registry()
         self.channels = channels if channels is not None else configured_channels(settings)
         self.batch_size = batch_size
-        self.lease = timedelta(seconds=lease_seconds)
+        self.lease = timedelta(seconds=lease_seconds or settings.dispatch_lease_seconds)
         self._own_http = http is None
         self.http = http or httpx.Client(timeout=settings.webhook_timeout_seconds)
 

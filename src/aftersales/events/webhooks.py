@@ -73,8 +73,15 @@ def replay(db: Session, now: datetime, *, delivery_id: int | None = None, endpoi
         stmt = stmt.where(WebhookDelivery.id == delivery_id)
     if endpoint_id is not None:
         stmt = stmt.where(WebhookDelivery.endpoint_id == endpoint_id)
+    # Due at once, whatever clock the caller has (a CLI on another host): the creation time is always past.
     result = db.execute(
-        stmt.values(status="pending", attempts=0, next_attempt_at=now, lease_until=None, last_error=None)
+        stmt.values(
+            status="pending",
+            attempts=0,
+            next_attempt_at=WebhookDelivery.created_at,
+            lease_until=None,
+            last_error=None,
+        ).execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
         default=None, description="Run one outbox dispatcher inside the server; default: on SQLite only"
     )
     dispatch_interval_seconds: float = Field(default=0.5, ge=0, description="Idle poll interval; 0 = no dispatcher")
+    dispatch_lease_seconds: float = Field(
+        default=60, gt=0, description="A claimed delivery returns to the queue this long after a sender died"
+    )
     webhook_max_attempts: int = Field(default=8, ge=1, description="Deliveries are dead-lettered after this many")
     webhook_backoff_seconds: float = Field(default=10, gt=0, description="First retry delay; doubles per attempt")
     webhook_backoff_max_seconds: float = Field(default=6 * 3600, gt=0)
