@@ -62,6 +62,8 @@ def schedule_after_resolution(
         select(CallbackTask).where(
             CallbackTask.ticket_id == ticket.id,
             CallbackTask.kind == "follow_up",
+            # A task cancelled by a reopen belonged to the resolution that was undone.
+            CallbackTask.status != "cancelled",
             CallbackTask.created_at >= ticket.resolved_at,
         )
     ).first()
