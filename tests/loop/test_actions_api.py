@@ -143,8 +143,7 @@ def test_bad_action_requests_name_the_field(client, admin):
     assert client.post(f"{API}/actions/999999/approve", headers=h).status_code == 404
 
 
-def test_an_agent_acts_only_on_tickets_they_own(client, make_agent, admin):
-    _, admin_h = admin
+def test_an_agent_acts_only_on_tickets_they_own(client, make_agent):
     _, owner_h = make_agent("agent", "quality", skills=["quality"])
     _, other_h = make_agent("agent", "quality", skills=["quality"], capacity=0)
     ticket = new_ticket(client, owner_h, L1_SOUR)

@@ -75,7 +75,7 @@ def test_overall_csat_below_four_is_low(client, make_agent, dispatcher, settings
 
 
 def test_missed_callback_shows_overdue_and_is_flagged_once(client, database, clock, make_agent, dispatcher):
-    ticket, owner_h, owner_id = _resolved(client, make_agent, dispatcher)
+    ticket, owner_h, _ = _resolved(client, make_agent, dispatcher)
     clock.advance(hours=23)
     assert _tasks(client, owner_h, ticket["id"], overdue="true") == []
     clock.advance(hours=2)
@@ -95,7 +95,7 @@ def test_missed_callback_shows_overdue_and_is_flagged_once(client, database, clo
 
 
 def test_someone_elses_inbox_item_looks_missing(client, make_agent, dispatcher):
-    ticket, owner_h, _ = _resolved(client, make_agent, dispatcher)
+    _, owner_h, _ = _resolved(client, make_agent, dispatcher)
     item = client.get(f"{API}/inbox", headers=owner_h).json()[0]
     _, other_h = make_agent("agent", "logistics")
     assert client.post(f"{API}/inbox/{item['id']}/read", headers=other_h).status_code == 404
