@@ -60,11 +60,12 @@ RECEIVER = textwrap.dedent(
 BASELINE = textwrap.dedent(
     """
     import json, sys, time, httpx
+    from concurrent.futures import ThreadPoolExecutor
     from aftersales.events.backoff import sign
-    url, n = sys.argv[1], int(sys.argv[2])
-    with httpx.Client(timeout=10) as client:
-        start = time.perf_counter()
-        for i in range(n):
+    url, n, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    limits = httpx.Limits(max_connections=threads, max_keepalive_connections=threads)
+    with httpx.Client(timeout=10, limits=limits) as client, ThreadPoolExecutor(threads) as pool:
+        def send(i):
             body = json.dumps({"id": i, "topic": "ticket.note_added", "aggregate_type": "ticket", "aggregate_id": i,
                                "created_at": "2026-11-23T00:00:00+00:00",
                                "payload": {"ticket_id": i, "text": "已联系配送员核实"}},
@@ -74,6 +75,8 @@ BASELINE = textwrap.dedent(
                        "Content-Type": "application/json"}
             r = client.post(url, content=body, headers=headers)
             assert r.status_code == 200
+        start = time.perf_counter()
+        list(pool.map(send, range(n)))
         print(n / (time.perf_counter() - start))
     """
 )
@@ -93,10 +96,11 @@ def start_receiver() -> tuple[subprocess.Popen[bytes], str]:
     return proc, f"http://127.0.0.1:{port}/hook"
 
 
-def baseline(url: str, n: int) -> float:
+def baseline(url: str, n: int, threads: int) -> float:
     import httpx
 
-    out = subprocess.run([sys.executable, "-c", BASELINE, url, str(n)], check=True, capture_output=True, text=True)
+    cmd = [sys.executable, "-c", BASELINE, url, str(n), str(threads)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     httpx.delete(url, timeout=5)
     return float(out.stdout.strip())
 
@@ -178,11 +182,14 @@ def main() -> None:
     receiver, url = start_receiver()
     results: dict[str, Any] = {"events": args.events, "repeats": args.repeats, "runs": {}}
     try:
-        base = []
-        for r in range(args.repeats):
-            base.append(baseline(url, args.events))
-            log(f"baseline rep {r + 1}: {base[-1]:.0f} req/s")
-        results["baseline_req_per_s"] = median(base)
+        for threads in (1, 8):
+            base = []
+            for r in range(args.repeats):
+                base.append(baseline(url, args.events, threads))
+                log(f"baseline {threads} thread(s) rep {r + 1}: {base[-1]:.0f} req/s")
+            results[f"baseline_{threads}"] = median(base)
+        # The ratio is against the same client sending with the dispatcher's default parallelism (8).
+        results["baseline_req_per_s"] = results["baseline_8"]
         for kind in kinds:
             for n in counts:
                 runs = []
@@ -201,7 +208,10 @@ def main() -> None:
         rm_tmp(tmp)
     print(f"\nOutbox throughput, {args.events} events, median of {args.repeats} (events/s delivered)")
     print(f"{'db':<12}{'dispatchers':>12}{'events/s':>10}{'ratio':>8}{'dup':>6}")
-    print(f"{'baseline':<12}{'1 client':>12}{results['baseline_req_per_s']:>10.0f}{1.0:>8.2f}{0:>6}")
+    for threads in (1, 8):
+        rate = results[f"baseline_{threads}"]
+        label = f"{threads} thread" + ("s" if threads > 1 else "")
+        print(f"{'baseline':<12}{label:>12}{rate:>10.0f}{rate / results['baseline_req_per_s']:>8.2f}{0:>6}")
     for key, row in results["runs"].items():
         kind, n = key.split("/")
         ratio = row["events_per_s"] / results["baseline_req_per_s"]

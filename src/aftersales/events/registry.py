@@ -1,4 +1,9 @@
-"""Internal event handlers: functions run by the dispatcher inside the transaction that marks the event done."""
+"""Internal event handlers: functions run by the dispatcher inside the transaction that marks the event done.
+
+A handler only writes to the database through the session it is given: a batch is first tried in one
+savepoint and, if any handler fails, rolled back and retried event by event, so a handler may run more than once
+but only one run's writes are ever committed. Anything that leaves the process (mail, HTTP) is a notification
+or webhook row, sent later by the dispatcher with retries."""
 
 from __future__ import annotations
 

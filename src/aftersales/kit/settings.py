@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     dispatch_lease_seconds: float = Field(
         default=60, gt=0, description="A claimed delivery returns to the queue this long after a sender died"
     )
+    webhook_concurrency: int = Field(default=8, ge=1, le=64, description="Parallel webhook POSTs per dispatcher")
     webhook_max_attempts: int = Field(default=8, ge=1, description="Deliveries are dead-lettered after this many")
     webhook_backoff_seconds: float = Field(default=10, gt=0, description="First retry delay; doubles per attempt")
     webhook_backoff_max_seconds: float = Field(default=6 * 3600, gt=0)
