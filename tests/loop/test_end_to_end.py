@@ -216,6 +216,15 @@ def test_ticket_goes_from_complaint_to_survey(
     portal = client.get(f"{API}/portal/tickets/{link['token']}").json()
     assert [e["body"] for e in portal["timeline"] if e["kind"] == "progress"] == case["progress"]
     assert all(e["visibility"] == "public" for e in portal["timeline"])
+    status_lines = [e["body"] for e in portal["timeline"] if e["kind"] == "status_change"]
+    assert status_lines[:4] == [
+        "您的问题已登记，正在为您安排专员",
+        "已为您分配专员",
+        "专员正在处理您的问题",
+        "您的问题已处理完毕，欢迎评价本次服务",
+    ]
+    if low:
+        assert status_lines[4] == "您的问题已重新打开，我们会继续跟进"
     portal_actions = client.get(f"{API}/portal/tickets/{link['token']}/actions").json()
     assert {a["status_label"] for a in portal_actions} == {"已完成"}
 
