@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from aftersales.actions.texts import KIND_LABELS
-from aftersales.channels.service import agents_with_roles, notify_agents, notify_customer
+from aftersales.channels.service import agents_with_roles, can_reach, notify_agents, notify_customer
 from aftersales.events.registry import HandlerContext, registry
 from aftersales.kit.outbox import OutboxEvent
 from aftersales.surveys.links import portal_url
@@ -15,7 +15,7 @@ from aftersales.tickets.models import Ticket
 @registry.on("ticket.progress")
 def customer_progress(db: Session, event: OutboxEvent, ctx: HandlerContext) -> None:
     ticket = db.get(Ticket, event.aggregate_id)
-    if ticket is None:
+    if ticket is None or not can_reach(db, ctx.settings, ticket):
         return
     notify_customer(
         db,

@@ -50,6 +50,12 @@ def customer_route(settings: Settings, customer: Customer | None) -> tuple[str, 
     return None
 
 
+def can_reach(db: Session, settings: Settings, ticket: Ticket) -> bool:
+    """Whether a message to this ticket's customer would be queued (checked before signing links for it)."""
+    customer = db.get(Customer, ticket.customer_id) if ticket.customer_id else None
+    return customer_route(settings, customer) is not None
+
+
 def notify_customer(
     db: Session,
     settings: Settings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from aftersales.actions.policy import ServicePolicies, load_policies
-from aftersales.channels.service import agents_with_roles, notify_agents, notify_customer
+from aftersales.channels.service import agents_with_roles, can_reach, notify_agents, notify_customer
 from aftersales.events.registry import HandlerContext, registry
 from aftersales.kit.outbox import OutboxEvent
 from aftersales.surveys import service
@@ -33,6 +33,8 @@ def on_status_changed(db: Session, event: OutboxEvent, ctx: HandlerContext) -> N
     if scheduled is None:
         return
     _task, survey = scheduled
+    if not can_reach(db, ctx.settings, ticket):
+        return
     notify_customer(
         db,
         ctx.settings,
