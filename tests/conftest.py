@@ -112,6 +112,7 @@ def settings(tmp_path: Path, db_url: str) -> Any:
         secret_key="test-secret-key-0123456789",
         industry_pack="dairy",
         sla_sweep_interval_seconds=0,
+        dispatch_interval_seconds=0,  # tests run the outbox dispatcher themselves, at the frozen clock's time
     )
 
 

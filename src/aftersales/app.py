@@ -116,13 +116,37 @@ async def _sweep_forever(app: FastAPI, interval: int) -> None:
         await asyncio.sleep(interval)
 
 
+async def _dispatch_forever(app: FastAPI, interval: float) -> None:
+    """The in-process outbox dispatcher (SQLite's one dispatcher; `aftersales worker` runs it standalone)."""
+    from starlette.concurrency import run_in_threadpool
+
+    from aftersales.events.dispatcher import Dispatcher
+
+    dispatcher = Dispatcher(app.state.db, app.state.clock, app.state.settings, name="server")
+    try:
+        while True:
+            counts: dict[str, int] = {}
+            try:
+                counts = await run_in_threadpool(dispatcher.run_once)
+            except Exception:  # a passing database error must not stop event delivery for good
+                log.exception("outbox dispatch failed")
+            if not any(counts.values()):
+                await asyncio.sleep(interval)
+    finally:
+        dispatcher.close()
+
+
 def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, database: Database | None = None
 ) -> FastAPI:
+    from aftersales.actions.api import router as actions_router
     from aftersales.agents.api import router as agents_router
     from aftersales.catalog.api import router as catalog_router
+    from aftersales.channels.api import router as inbox_router
+    from aftersales.events.api import router as webhooks_router
     from aftersales.kit.text import warm_up
     from aftersales.sla.api import router as sla_router
+    from aftersales.surveys.api import router as surveys_router
     from aftersales.tickets.api import router as tickets_router
     from aftersales.tickets.portal import router as portal_router
     from aftersales.triage.engine import load_pack
@@ -136,9 +160,15 @@ def create_app(
         task = None
         if settings.sla_sweep_interval_seconds > 0:
             task = asyncio.create_task(_sweep_forever(app, settings.sla_sweep_interval_seconds))
+        in_server = settings.dispatcher_in_server if settings.dispatcher_in_server is not None else db.is_sqlite
+        dispatch_task = None
+        if in_server and settings.dispatch_interval_seconds > 0:
+            dispatch_task = asyncio.create_task(_dispatch_forever(app, settings.dispatch_interval_seconds))
         yield
         if task is not None:
             task.cancel()
+        if dispatch_task is not None:
+            dispatch_task.cancel()
         if database is None:
             db.dispose()
 
@@ -159,6 +189,8 @@ def create_app(
     install_error_handlers(app)
 
     for router in (agents_router, catalog_router, tickets_router, portal_router, sla_router):
+        app.include_router(router, prefix="/api/v1")
+    for router in (actions_router, surveys_router, webhooks_router, inbox_router):
         app.include_router(router, prefix="/api/v1")
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")

@@ -1,4 +1,4 @@
-"""The `aftersales` command: serve, demo, db upgrade, user create, import, triage, sla."""
+"""The `aftersales` command: serve, demo, db upgrade, user create, import, triage, sla, worker, webhooks, events."""
 
 from __future__ import annotations
 
@@ -24,6 +24,10 @@ sla_app = typer.Typer(help="SLA clocks.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(sla_app, name="sla")
+webhooks_app = typer.Typer(help="Webhook endpoints.", no_args_is_help=True)
+events_app = typer.Typer(help="Outbox events and dead letters.", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(events_app, name="events")
 
 
 def _triage_app() -> typer.Typer:
@@ -225,6 +229,140 @@ def sla_sweep() -> None:
     finally:
         database.dispose()
     typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@app.command("worker")
+def worker(
+    until_idle: Annotated[bool, typer.Option(help="Deliver what is due now, then exit")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds to wait when there is nothing to do")] = 0.5,
+    name: Annotated[str, typer.Option(help="Dispatcher name in logs")] = "",
+    batch_size: Annotated[int, typer.Option(help="Rows claimed per round")] = 100,
+) -> None:
+    """Run the outbox dispatcher: internal handlers, webhooks, notifications. Run several on PostgreSQL."""
+    import signal
+    import threading
+
+    from aftersales.events.dispatcher import Dispatcher
+    from aftersales.kit.clock import SystemClock
+    from aftersales.kit.db import Database
+    from aftersales.kit.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level)
+    database = Database(settings.database_url)
+    dispatcher = Dispatcher(database, SystemClock(), settings, name=name or None, batch_size=batch_size)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        if until_idle:
+            totals = dispatcher.run_until_idle(max_rounds=1_000_000)
+            typer.echo(" ".join(f"{k}={v}" for k, v in totals.items()))
+            return
+        typer.echo(f"worker {dispatcher.name} dispatching (Ctrl-C to stop)")
+        while not stop.is_set():
+            try:
+                counts = dispatcher.run_once()
+            except Exception as exc:  # a passing database error: log it and keep going
+                typer.secho(f"dispatch failed: {type(exc).__name__}: {exc}", fg="red", err=True)
+                counts = {}
+            if not any(counts.values()):
+                stop.wait(interval)
+    finally:
+        dispatcher.close()
+        database.dispose()
+
+
+@webhooks_app.command("list")
+def webhooks_list() -> None:
+    """Registered webhook endpoints with their pending, delivered and dead deliveries."""
+    from sqlalchemy import func, select
+
+    from aftersales.events.models import WebhookDelivery
+    from aftersales.events.webhooks import list_endpoints
+    from aftersales.kit.db import Database
+
+    database = Database(_settings().database_url)
+    try:
+        with database.transaction() as session:
+            counts: dict[tuple[int, str], int] = {
+                (endpoint_id, status): n
+                for endpoint_id, status, n in session.execute(
+                    select(WebhookDelivery.endpoint_id, WebhookDelivery.status, func.count()).group_by(
+                        WebhookDelivery.endpoint_id, WebhookDelivery.status
+                    )
+                )
+            }
+            endpoints = list_endpoints(session)
+            if not endpoints:
+                typer.echo("no webhooks registered (POST /api/v1/webhooks as an admin)")
+            for e in endpoints:
+                tally = " ".join(f"{s}={counts.get((e.id, s), 0)}" for s in ("pending", "delivered", "dead"))
+                state = "active" if e.active else "paused"
+                typer.echo(f"{e.id}\t{e.name}\t{e.url}\t{','.join(e.topics)}\t{state}\t{tally}")
+    finally:
+        database.dispose()
+
+
+@events_app.command("dead")
+def events_dead(limit: Annotated[int, typer.Option()] = 50) -> None:
+    """Dead letters: webhook deliveries and internal events that ran out of attempts."""
+    from sqlalchemy import select
+
+    from aftersales.events.webhooks import list_deliveries
+    from aftersales.kit.db import Database
+    from aftersales.kit.outbox import OutboxEvent
+
+    database = Database(_settings().database_url)
+    try:
+        with database.transaction() as session:
+            for d in list_deliveries(session, status="dead", limit=limit):
+                typer.echo(
+                    f"delivery {d.id}\twebhook {d.endpoint_id}\tevent {d.event_id}\t{d.attempts} tries\t{d.last_error}"
+                )
+            stmt = select(OutboxEvent).where(OutboxEvent.dead_at.is_not(None)).order_by(OutboxEvent.id).limit(limit)
+            for ev in session.scalars(stmt):
+                typer.echo(f"event {ev.id}\t{ev.topic}\t{ev.attempts} tries\t{ev.last_error}")
+    finally:
+        database.dispose()
+
+
+@events_app.command("replay")
+def events_replay(
+    delivery: Annotated[int | None, typer.Option(help="Replay this dead delivery")] = None,
+    webhook: Annotated[int | None, typer.Option(help="Replay the dead deliveries of this webhook")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Replay every dead delivery and dead internal event")] = False,
+) -> None:
+    """Put dead letters back in the queue with a fresh attempt budget (the worker then sends them)."""
+    from sqlalchemy import update
+
+    from aftersales.events.webhooks import replay
+    from aftersales.kit.db import Database
+    from aftersales.kit.errors import DomainError
+    from aftersales.kit.outbox import OutboxEvent
+
+    if delivery is None and webhook is None and not all_:
+        typer.secho("say what to replay: --delivery ID, --webhook ID or --all", fg="red", err=True)
+        raise typer.Exit(2)
+    database = Database(_settings().database_url)
+    now = datetime.now(UTC)
+    try:
+        with database.transaction() as session:
+            count = replay(session, now, delivery_id=delivery, endpoint_id=webhook)
+            events = 0
+            if all_:
+                result = session.execute(
+                    update(OutboxEvent)
+                    .where(OutboxEvent.dead_at.is_not(None), OutboxEvent.dispatched_at.is_(None))
+                    .values(dead_at=None, attempts=0, next_attempt_at=None, last_error=None)
+                )
+                events = int(result.rowcount or 0)  # type: ignore[attr-defined]
+    except DomainError as exc:
+        typer.secho(f"{exc.field or 'error'}: {exc.message}", fg="red", err=True)
+        raise typer.Exit(1) from exc
+    finally:
+        database.dispose()
+    typer.echo(f"replayed {count} deliveries" + (f" and {events} internal events" if all_ else ""))
 
 
 if __name__ == "__main__":

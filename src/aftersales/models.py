@@ -1,10 +1,13 @@
 """Imports every model so metadata is complete (Alembic autogenerate and the schema test rely on it)."""
 
+from aftersales.actions.models import ResolutionAction
 from aftersales.agents.models import Agent, ApiToken
 from aftersales.catalog.models import Batch, Customer, Order, OrderItem, Product
+from aftersales.events.models import Notification, WebhookDelivery, WebhookEndpoint
 from aftersales.kit.db import Base
 from aftersales.kit.outbox import OutboxEvent
 from aftersales.sla.models import BusinessCalendarRecord, SlaPolicyRecord
+from aftersales.surveys.models import CallbackTask, Survey
 from aftersales.tickets.models import Attachment, IdempotencyKey, Ticket, TicketCollaborator, TicketEntry
 
 __all__ = [
@@ -14,14 +17,21 @@ __all__ = [
     "Base",
     "Batch",
     "BusinessCalendarRecord",
+    # resolution loop (issue 3)
+    "CallbackTask",
     "Customer",
     "IdempotencyKey",
+    "Notification",
     "Order",
     "OrderItem",
     "OutboxEvent",
     "Product",
+    "ResolutionAction",
     "SlaPolicyRecord",
+    "Survey",
     "Ticket",
     "TicketCollaborator",
     "TicketEntry",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from . import _loop_support as loop
 from ._support import (
     API,
     L1_ATTITUDE,
@@ -66,6 +67,9 @@ class World:
     policy_body: dict[str, Any]
     calendar_spec: dict[str, Any]
     sqlite: bool = False
+    database: Any = None
+    clock: Any = None
+    settings: Any = None
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def n(self) -> int:
@@ -267,6 +271,77 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         lambda w, p: Req("PUT", f"{API}/sla/calendars/brand-{w.n()}", json={"spec": w.calendar_spec}),
     ),
     ("POST", f"{API}/sla/sweep"): (SUPERVISORS, lambda w, p: Req("POST", f"{API}/sla/sweep")),
+    # ---------------------------------------------------------------- resolution actions (money: owner or supervisor)
+    ("POST", f"{API}/tickets/{{ticket_id}}/actions"): (
+        OWNER_OR_SUPERVISOR,
+        lambda w, p: Req("POST", f"{API}/tickets/{w.owned_ticket()}/actions", json={"kind": "reissue"}),
+    ),
+    ("GET", f"{API}/tickets/{{ticket_id}}/actions"): (READERS, _get(f"{API}/tickets/{{w.ticket_id}}/actions")),
+    ("GET", f"{API}/actions"): (READERS, _get(f"{API}/actions?status=requested")),
+    ("GET", f"{API}/actions/policies"): (READERS, _get(f"{API}/actions/policies")),
+    ("GET", f"{API}/actions/{{action_id}}"): (
+        READERS,
+        lambda w, p: Req("GET", f"{API}/actions/{loop.approved_action(w)}"),
+    ),
+    # Approving is a supervisor's call, and never the requester's (the owner requested these).
+    ("POST", f"{API}/actions/{{action_id}}/approve"): (
+        SUPERVISORS,
+        lambda w, p: Req("POST", f"{API}/actions/{loop.requested_action(w)}/approve"),
+    ),
+    ("POST", f"{API}/actions/{{action_id}}/reject"): (
+        SUPERVISORS,
+        lambda w, p: Req("POST", f"{API}/actions/{loop.requested_action(w)}/reject", json={"reason": "超出政策"}),
+    ),
+    ("POST", f"{API}/actions/{{action_id}}/execute"): (
+        OWNER_OR_SUPERVISOR,
+        lambda w, p: Req("POST", f"{API}/actions/{loop.approved_action(w)}/execute", json={"reference": "SF1"}),
+    ),
+    ("GET", f"{API}/portal/tickets/{{token}}/actions"): (
+        PUBLIC,
+        _get(f"{API}/portal/tickets/{{w.portal_token}}/actions"),
+    ),
+    # ---------------------------------------------------------------- callbacks and surveys
+    ("GET", f"{API}/callbacks"): (READERS, _get(f"{API}/callbacks?overdue=true")),
+    ("POST", f"{API}/callbacks/{{task_id}}/complete"): (
+        OWNER_OR_SUPERVISOR,
+        lambda w, p: Req(
+            "POST", f"{API}/callbacks/{loop.callback_task(w)}/complete", json={"reached": True, "summary": "已回访"}
+        ),
+    ),
+    # The signed survey link is the credential.
+    ("GET", f"{API}/surveys/{{token}}"): (PUBLIC, lambda w, p: Req("GET", f"{API}/surveys/{loop.survey_token(w)}")),
+    ("POST", f"{API}/surveys/{{token}}"): (
+        PUBLIC,
+        lambda w, p: Req(
+            "POST",
+            f"{API}/surveys/{loop.survey_token(w)}",
+            json={"speed": 5, "attitude": 5, "result": 5, "nps": 10},
+        ),
+    ),
+    # ---------------------------------------------------------------- webhooks (admins) and the inbox (own items)
+    ("GET", f"{API}/webhooks"): (ADMINS, _get(f"{API}/webhooks")),
+    ("POST", f"{API}/webhooks"): (
+        ADMINS,
+        lambda w, p: Req("POST", f"{API}/webhooks", json={"name": "ERP", "url": "http://127.0.0.1:9/hook"}),
+    ),
+    ("PATCH", f"{API}/webhooks/{{webhook_id}}"): (
+        ADMINS,
+        lambda w, p: Req(
+            "PATCH",
+            f"{API}/webhooks/{w.client.post(f'{API}/webhooks', headers=w.headers['admin'], json={'name': 'x', 'url': 'http://127.0.0.1:9/x'}).json()['id']}",
+            json={"active": False},
+        ),
+    ),
+    ("GET", f"{API}/webhooks/deliveries"): (ADMINS, _get(f"{API}/webhooks/deliveries?status=dead")),
+    ("POST", f"{API}/webhooks/deliveries/{{delivery_id}}/replay"): (
+        ADMINS,
+        lambda w, p: Req("POST", f"{API}/webhooks/deliveries/{loop.dead_delivery(w)}/replay"),
+    ),
+    ("GET", f"{API}/inbox"): (READERS, _get(f"{API}/inbox")),
+    ("POST", f"{API}/inbox/{{notification_id}}/read"): (
+        READERS,
+        lambda w, p: Req("POST", f"{API}/inbox/{loop.inbox_item(w, p)}/read"),
+    ),
 }
 
 
@@ -329,6 +404,9 @@ def world(client, database, settings, clock, make_agent, admin, supervisor, anal
         policy_body=policy_body,
         calendar_spec=calendar["spec"],
         sqlite=database.is_sqlite,
+        database=database,
+        clock=clock,
+        settings=settings,
     )
 
 

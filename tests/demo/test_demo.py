@@ -80,3 +80,24 @@ def test_every_pack_has_demo_texts_and_products(pack: str) -> None:
     assert {need for _, need in lines} == {"delivered", "transit", "none"}
     assert load_pack(pack).product_attributes
     assert pack in texts.SKU_PREFIX and pack in texts.EXTRA_PRODUCTS
+
+
+def test_demo_tickets_have_actions_callbacks_and_surveys(database: Database) -> None:
+    from aftersales.actions.models import ResolutionAction
+    from aftersales.surveys.models import CallbackTask, Survey
+
+    build_demo(database, "dairy", START, seed=7)
+    with database.transaction() as session:
+        actions = list(session.scalars(select(ResolutionAction)))
+        tasks = list(session.scalars(select(CallbackTask)))
+        surveys = list(session.scalars(select(Survey)))
+    kinds = {a.kind for a in actions}
+    assert {"reissue", "compensation"} <= kinds and len(kinds) >= 3, kinds
+    assert all(a.status == "executed" for a in actions)
+    assert any(a.needs_approval and a.decided_by is not None and a.decided_by != a.requested_by for a in actions)
+    statuses = {t.status for t in tasks}
+    assert {"open", "done"} <= statuses, statuses
+    assert any(t.status == "open" and t.due_at < START for t in tasks), "some callbacks are overdue"
+    answered = [s for s in surveys if s.answered_at is not None]
+    assert len(answered) >= 5 and any(s.comment for s in answered)
+    assert sum(s.csat_overall or 0 for s in answered) / len(answered) >= 4

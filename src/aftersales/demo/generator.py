@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -552,6 +553,7 @@ def _ticket(
     # resolved, closed, reopened
     if not question:
         tickets.add_progress(session, ticket, rng.choice(T.PROGRESS), me, later(timedelta(hours=rng.uniform(0.5, 6))))
+        _demo_actions(session, ticket, me, rng, later)
         if rng.random() < 0.3:
             tickets.add_message(session, ticket, rng.choice(T.WAIT_REPLIES), me, later(timedelta(minutes=10)))
             tickets.transition(session, ticket, "wait_on_customer", me, t)
@@ -663,7 +665,106 @@ def build_demo(database: Database, pack: str, now: datetime, *, seed: int = 7) -
         for _ in range(10):  # the sweep takes 500 tickets at a time
             if not sweep(session, now)["checked"]:
                 break
+    _demo_callbacks_and_surveys(database, now, rng)
     with database.transaction() as session:
         summary = _summary(session, pack, False, now)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+# ---------------------------------------------------------------- resolution loop (actions, callbacks, surveys)
+
+SURVEY_COMMENTS = ("补发很快，客服态度很好", "处理及时，点赞", "希望包装再结实一些", "", "", "下次还会买")
+LOW_SURVEY_COMMENTS = ("等了太久才有人联系我", "补偿太少了，问题也没说清楚")
+
+
+def _demo_actions(
+    session: Session,
+    ticket: Ticket,
+    me: Actor,
+    rng: random.Random,
+    later: Callable[[timedelta], datetime],
+) -> None:
+    """The resolution a real team would choose for the category, approved and carried out."""
+    from aftersales.actions import service as actions
+    from aftersales.actions.policy import load_policies
+    from aftersales.actions.schemas import ActionCreate, ActionExecute
+
+    plans: list[dict[str, str]] = {
+        "quality": [{"kind": "reissue"}]
+        if rng.random() < 0.6
+        else [{"kind": "refund", "refund_mode": "partial", "amount": "59.00"}],
+        "cold_chain": [
+            {"kind": "reissue"},
+            {"kind": "compensation", "compensation_type": "amount", "amount": "250.00"},
+        ],
+        "packaging_damage": [{"kind": "reissue"}],
+        "wrong_or_missing_item": [{"kind": "reissue"}],
+        "logistics_delay": [{"kind": "compensation", "compensation_type": "coupon", "amount": "20.00"}],
+        "adverse_reaction": [
+            {"kind": "medical_referral"},
+            {"kind": "refund", "refund_mode": "partial", "amount": "300.00"},
+        ],
+        "service_attitude": [{"kind": "compensation", "compensation_type": "coupon", "amount": "10.00"}],
+    }.get(ticket.category, [])
+    for body in plans:
+        at = later(timedelta(minutes=rng.randint(5, 40)))
+        try:
+            action = actions.request_action(session, load_policies(), ticket, ActionCreate.model_validate(body), me, at)
+        except actions.PolicyRefused:
+            continue
+        if action.status == "requested":  # above the requester's limit: someone else with a higher one approves
+            approver = session.scalars(
+                select(Agent)
+                .where(Agent.role.in_(action.approver_roles), Agent.id != me.id)
+                .order_by(Agent.role.desc(), Agent.id)
+            ).first()
+            if approver is None:
+                continue
+            at = later(timedelta(minutes=rng.randint(5, 60)))
+            actions.approve(session, load_policies(), action, _agent_actor(approver), at)
+        reference = f"SF{rng.randint(10**11, 10**12 - 1)}" if action.kind in ("reissue", "exchange") else None
+        actions.execute(
+            session, action, ActionExecute(reference=reference), me, later(timedelta(hours=rng.uniform(0.5, 8)))
+        )
+
+
+def _demo_callbacks_and_surveys(database: Database, now: datetime, rng: random.Random) -> None:
+    """Run the event handlers (callbacks scheduled, surveys sent), then let some customers answer."""
+    from aftersales.events.dispatcher import Dispatcher
+    from aftersales.kit.clock import FrozenClock
+    from aftersales.kit.settings import Settings
+    from aftersales.surveys import service as surveys
+    from aftersales.surveys.models import CallbackTask, Survey
+
+    # No outbound channels for the demo: customer messages stay queued, agents' inbox items are readable.
+    settings = Settings(database_url=database.url, smtp_host=None, sms_gateway_url=None)
+    dispatcher = Dispatcher(database, FrozenClock(now), settings, channels={})
+    try:
+        dispatcher.run_until_idle()
+        with database.transaction() as session:
+            done = list(
+                session.scalars(select(CallbackTask).where(CallbackTask.status == "done").order_by(CallbackTask.id))
+            )
+            low_left = 1
+            for task in done:
+                survey = session.get(Survey, task.survey_id) if task.survey_id else None
+                if survey is None or rng.random() < 0.25:  # some customers never answer
+                    continue
+                low = low_left > 0 and rng.random() < 0.2
+                low_left -= low
+                scores = (2, 3, 2) if low else (rng.choice((4, 5, 5)), 5, rng.choice((4, 5)))
+                surveys.answer(
+                    session,
+                    survey,
+                    speed=scores[0],
+                    attitude=scores[1],
+                    result=scores[2],
+                    nps=3 if low else rng.choice((8, 9, 10)),
+                    comment=(rng.choice(LOW_SURVEY_COMMENTS) if low else rng.choice(SURVEY_COMMENTS)) or None,
+                    threshold=settings.survey_low_csat_threshold,
+                    now=now,
+                )
+        dispatcher.run_until_idle()
+    finally:
+        dispatcher.close()

@@ -38,6 +38,33 @@ class Settings(BaseSettings):
     )
     bench_endpoints: bool = Field(default=False, description="Expose the bare baseline endpoint for benchmarks")
     log_level: str = "INFO"
+    # ---- resolution loop: events, webhooks, notifications, callbacks and surveys
+    public_base_url: str = Field(default="http://127.0.0.1:8000", description="Prefix of links sent to customers")
+    dispatcher_in_server: bool | None = Field(
+        default=None, description="Run one outbox dispatcher inside the server; default: on SQLite only"
+    )
+    dispatch_interval_seconds: float = Field(default=0.5, ge=0, description="Idle poll interval; 0 = no dispatcher")
+    dispatch_lease_seconds: float = Field(
+        default=60, gt=0, description="A claimed delivery returns to the queue this long after a sender died"
+    )
+    webhook_concurrency: int = Field(default=8, ge=1, le=64, description="Parallel webhook POSTs per dispatcher")
+    webhook_max_attempts: int = Field(default=8, ge=1, description="Deliveries are dead-lettered after this many")
+    webhook_backoff_seconds: float = Field(default=10, gt=0, description="First retry delay; doubles per attempt")
+    webhook_backoff_max_seconds: float = Field(default=6 * 3600, gt=0)
+    webhook_timeout_seconds: float = Field(default=10, gt=0)
+    smtp_host: str | None = Field(default=None, description="Customer e-mail goes out through this SMTP server")
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "service@aftersales.invalid"
+    sms_gateway_url: str | None = Field(default=None, description="HTTP gateway for SMS/WeChat messages")
+    sms_gateway_secret: str | None = None
+    notification_locale: str = Field(default="zh", pattern="^(zh|en)$")
+    survey_low_csat_threshold: float = Field(default=4.0, gt=1, le=5, description="Overall CSAT below this is low")
+    survey_reopen_on_low_score: bool = True
+    survey_link_max_age_days: int = Field(default=30, gt=0)
+    service_policies: Path | None = Field(default=None, description="YAML of return/approval/entitlement policies")
 
     @field_validator("database_url")
     @classmethod

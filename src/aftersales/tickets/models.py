@@ -38,6 +38,8 @@ ENTRY_KINDS = (
     "escalation",
     "attachment",
     "callback",
+    "action",
+    "survey",
 )
 
 

@@ -27,6 +27,25 @@ STATUS_LABELS = {
 }
 Token = Annotated[str, Path(min_length=10, max_length=500)]
 
+# What a customer reads for a status change on their timeline (the entry itself carries only from/to).
+STATUS_PROGRESS = {
+    "triaged": "您的问题已登记，正在为您安排专员",
+    "assigned": "已为您分配专员",
+    "in_progress": "专员正在处理您的问题",
+    "waiting_on_customer": "需要您补充信息，请直接回复",
+    "resolved": "您的问题已处理完毕，欢迎评价本次服务",
+    "closed": "工单已关闭，感谢您的耐心",
+}
+
+
+def customer_entry(entry: object) -> EntryOut:
+    """A public entry as the customer sees it: status changes get a short Chinese progress line."""
+    out = EntryOut.model_validate(entry)
+    if out.kind == "status_change" and not out.body:
+        to = out.data.get("to", "")
+        out.body = "您的问题已重新打开，我们会继续跟进" if out.data.get("reopen") else STATUS_PROGRESS.get(to, "")
+    return out
+
 
 def _customer(request: Request, token: str) -> tuple[int, Actor]:
     verified = request.app.state.signer.verify(token)
@@ -50,7 +69,7 @@ def view(token: Token, request: Request, db: DbSession) -> PortalTicket:
         status=ticket.status,
         status_label=STATUS_LABELS.get(ticket.status, ticket.status),
         created_at=ticket.created_at,
-        timeline=[EntryOut.model_validate(e) for e in entries],
+        timeline=[customer_entry(e) for e in entries],
     )
 
 
