@@ -120,7 +120,13 @@ def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, database: Database | None = None
 ) -> FastAPI:
     from aftersales.agents.api import router as agents_router
+    from aftersales.assistant.api import agent_router as assistant_agent_router
+    from aftersales.assistant.api import router as assistant_router
+    from aftersales.assistant.api import widget_router as assistant_widget_router
+    from aftersales.assistant.runtime import AssistantCache
+    from aftersales.assistant.service import ConversationSigner
     from aftersales.catalog.api import router as catalog_router
+    from aftersales.kb.api import router as kb_router
     from aftersales.kit.text import warm_up
     from aftersales.sla.api import router as sla_router
     from aftersales.tickets.api import router as tickets_router
@@ -153,6 +159,8 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.pack = load_pack(settings.industry_pack)
     app.state.signer = LinkSigner(settings.resolved_secret_key(), max_age_days=settings.customer_link_max_age_days)
+    app.state.conversation_signer = ConversationSigner(settings.resolved_secret_key())
+    app.state.assistant = AssistantCache()
     # Load dictionaries now rather than on the first request, which would otherwise take a second.
     warm_up()
     triage_warm_up()
@@ -160,6 +168,9 @@ def create_app(
 
     for router in (agents_router, catalog_router, tickets_router, portal_router, sla_router):
         app.include_router(router, prefix="/api/v1")
+    for router in (kb_router, assistant_router, assistant_agent_router):
+        app.include_router(router, prefix="/api/v1")
+    app.include_router(assistant_widget_router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")
     def healthz() -> dict[str, str]:

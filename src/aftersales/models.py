@@ -1,7 +1,9 @@
 """Imports every model so metadata is complete (Alembic autogenerate and the schema test rely on it)."""
 
 from aftersales.agents.models import Agent, ApiToken
+from aftersales.assistant.models import Conversation, ConversationMessage, ReviewItem
 from aftersales.catalog.models import Batch, Customer, Order, OrderItem, Product
+from aftersales.kb.models import KbEntry, KbEntryVersion
 from aftersales.kit.db import Base
 from aftersales.kit.outbox import OutboxEvent
 from aftersales.sla.models import BusinessCalendarRecord, SlaPolicyRecord
@@ -14,12 +16,17 @@ __all__ = [
     "Base",
     "Batch",
     "BusinessCalendarRecord",
+    "Conversation",
+    "ConversationMessage",
     "Customer",
     "IdempotencyKey",
+    "KbEntry",
+    "KbEntryVersion",
     "Order",
     "OrderItem",
     "OutboxEvent",
     "Product",
+    "ReviewItem",
     "SlaPolicyRecord",
     "Ticket",
     "TicketCollaborator",

@@ -27,6 +27,8 @@ from aftersales.assistant.slots import Slots, extract
 from aftersales.assistant.text import words
 
 ANSWER_THRESHOLD = 0.5
+ENTRY_MODEL_MAX = 3000  # above this many entries the per-entry classifier costs more than it brings
+ENTRY_MODEL_WEIGHT = 0.5
 SMALLTALK = ("greeting", "thanks")
 FLOW_INTENTS = {"return_request": "return", "complaint_request": "complaint"}
 ORDER_INTENTS = frozenset({"order_status", "logistics_delay", "logistics", "delivery_time", "shipping"})
@@ -182,7 +184,15 @@ class Assistant:
         self.entries = list(entries)
         self.by_key = {e.key: e for e in self.entries}
         self.threshold = threshold
-        self.index = FaqIndex([e.questions for e in self.entries])
+        # Each entry is found by its phrasings and by its answer and tags, which name what the phrasings don't.
+        self.index = FaqIndex(
+            [[*e.questions, f"{e.answer} {' '.join(e.tags)}"] for e in self.entries], answer_last=True
+        )
+        self.entry_model = (
+            EntryClassifier.fit(self.index.doc_text, [int(e) for e in self.index.doc_entry])
+            if len(self.entries) <= ENTRY_MODEL_MAX
+            else None
+        )
         examples = labelled_examples()
         kb_texts = [q for e in self.entries for q in e.questions]
         kb_labels = [e.intent for e in self.entries for _ in e.questions]
@@ -201,34 +211,59 @@ class Assistant:
             hits, p_entry, probs.get(OUT_OF_SCOPE, 0.0), p_other, entry is not None and top_intent == entry.intent
         )
 
+    def _rank(
+        self, query: str, tokens: list[str], entry_model: EntryClassifier | None, exclude_doc: int | None = None
+    ) -> list[Hit]:
+        hits = self.index.search(query, k=20, tokens=tokens, exclude_doc=exclude_doc)
+        if entry_model is not None and hits:
+            hits = entry_model.rerank(query, hits)
+        return hits
+
     def _train_confidence(
         self, kb_texts: list[str], kb_labels: list[str], examples: list[tuple[str, str]], samples: int, seed: int
     ) -> LogisticRegression | None:
         """Learn P(best entry is right) from the knowledge base itself: each phrasing is asked with itself left
-        out of the index (its sibling phrasings stay), and the shipped out-of-scope examples are asked as
-        questions nobody should answer. No evaluation data is involved."""
+        out (of the index, and of the entry model, which is refitted per fold), its sibling phrasings staying;
+        the shipped out-of-scope examples are asked as questions nobody should answer. No evaluation data."""
         rng = np.random.default_rng(seed)
-        doc_ids = np.arange(len(kb_texts))
-        if len(doc_ids) > samples:
-            doc_ids = np.sort(rng.choice(doc_ids, size=samples, replace=False))
-        texts = [kb_texts[i] for i in doc_ids] + [t for t, _ in examples]
-        labels = [kb_labels[i] for i in doc_ids] + [i for _, i in examples]
+        question_docs = [d for d in range(self.index.size) if not self.index.is_answer_doc[d]]
+        picked = np.asarray(question_docs)
+        if len(picked) > samples:
+            picked = np.sort(rng.choice(picked, size=samples, replace=False))
+        texts = [self.index.doc_text[d] for d in picked] + [t for t, _ in examples]
+        labels = [self.entries[int(self.index.doc_entry[d])].intent for d in picked] + [i for _, i in examples]
         classes, held_out = held_out_probabilities(texts, labels)
+        folds = 3
+        fold_models: list[EntryClassifier | None] = []
+        for k in range(folds):
+            if self.entry_model is None:
+                fold_models.append(None)
+                continue
+            left_out = {int(d) for n, d in enumerate(picked) if n % folds == k}
+            keep = [d for d in range(self.index.size) if d not in left_out]
+            fold_models.append(
+                EntryClassifier.fit(
+                    [self.index.doc_text[d] for d in keep], [int(self.index.doc_entry[d]) for d in keep]
+                )
+            )
         rows, target = [], []
         for n, text in enumerate(texts):
             probs = dict(zip(classes, held_out[n], strict=True))
-            if n < len(doc_ids):
-                doc = int(doc_ids[n])
-                hits = self.index.search(text, k=3, exclude_doc=doc)
+            tokens = self.index.tokenizer(text)
+            if n < len(picked):
+                doc = int(picked[n])
+                hits = self._rank(text, tokens, fold_models[n % folds], exclude_doc=doc)
                 right = bool(hits) and hits[0].entry == int(self.index.doc_entry[doc])
             else:
-                hits = self.index.search(text, k=3)
+                hits = self._rank(text, tokens, self.entry_model)
                 right = False
-            rows.append(self._row(hits, probs))
+            rows.append(self._row(hits[:5], probs))
             target.append(1 if right else 0)
         if len(set(target)) < 2:
             return None
-        return LogisticRegression(C=1.0, max_iter=1000, class_weight="balanced").fit(np.asarray(rows), np.asarray(target))
+        return LogisticRegression(C=1.0, max_iter=1000, class_weight="balanced").fit(
+            np.asarray(rows), np.asarray(target)
+        )
 
     def _confidence_of(self, hits: Sequence[Hit], probs: dict[str, float]) -> float:
         if not hits:
@@ -248,12 +283,13 @@ class Assistant:
     def _understand_query(self, query: str, emphasis: str = "") -> tuple[list[Hit], dict[str, float], float]:
         # In a follow-up the new words say what changed ("孕妇"), so they count twice against the topic's words.
         tokens = self.index.tokenizer(query) + (self.index.tokenizer(emphasis) if emphasis else [])
-        hits = self.index.search(query, k=10 if emphasis else 5, tokens=tokens)
+        hits = self._rank(query, tokens, self.entry_model)
         if emphasis:
             # The answer to a follow-up must mention what the follow-up asks about: phrasings that contain one
             # of its words go first, the topic's best match ("每天喝多少") only after them.
             new_words = set(words(emphasis)) - FOLLOW_UP_WORDS
-            hits = sorted(hits, key=lambda h: not (new_words & self.index.doc_tokens[h.doc]))[:5]
+            hits = sorted(hits, key=lambda h: not (new_words & self.index.doc_tokens[h.doc]))
+        hits = hits[:5]
         probs = self.intents.predict(query)
         return hits, probs, self._confidence_of(hits, probs)
 
@@ -377,20 +413,20 @@ class Assistant:
 
     def _risk_reply(self, u: Understanding, entry: Entry | None, answer: str | None) -> Reply:
         kinds = {r.kind for r in u.risks}
+        # What the knowledge base says for such a case (e.g. "stop eating it, keep the package") is shown when
+        # it matched with confidence; the handoff line follows either way.
+        lead = f"{answer}\n" if answer else ""
         if kinds & {"adverse_reaction", "hospital"}:
             text = (
-                f"您反馈的情况我们非常重视，已为您加急转接专员（工单 {TICKET}），专员会尽快联系您。"
-                "如有身体不适，请立即停止食用并及时就医，并保留好产品和包装。"
+                f"{lead}您反馈的情况我们非常重视，已为您加急转接专员（工单 {TICKET}），专员会尽快联系您。"
+                + ("" if answer else "如有身体不适，请立即停止食用并及时就医，并保留好产品和包装。")
             )
-            answer = None
         elif kinds & {"media", "regulator", "legal"}:
             text = (
-                f"非常抱歉给您带来困扰，您的诉求我们高度重视，已加急转交专员处理（工单 {TICKET}），"
+                f"{lead}非常抱歉给您带来困扰，您的诉求我们高度重视，已加急转交专员处理（工单 {TICKET}），"
                 "会尽快与您联系给出解决方案。"
             )
-            answer = None
-        else:  # pregnancy, infants: answer what the knowledge base says, and have a person follow up
-            lead = f"{answer}\n" if answer else ""
+        else:
             text = f"{lead}考虑到特殊人群的情况，已请专员跟进（工单 {TICKET}），为您提供更细致的建议。"
         return Reply(
             text,
@@ -544,6 +580,38 @@ class Assistant:
             flow_result=result,
             ticket_kind="return" if name == "return" else "complaint",
         )
+
+
+class EntryClassifier:
+    """A linear model over character n-grams that learns each entry from its phrasings and answer; its scores
+    re-rank BM25's candidates, which helps with paraphrases that share few words with any stored phrasing."""
+
+    def __init__(self, vectorizer: Any, model: Any) -> None:
+        self.vectorizer = vectorizer
+        self.model = model
+        self.classes = {int(c): n for n, c in enumerate(model.classes_)}
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], labels: Sequence[int]) -> EntryClassifier:
+        """Texts are an entry's phrasings and its answer document, labels the entry's index."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
+        model = LinearSVC(C=0.5).fit(vectorizer.fit_transform(texts), list(labels))
+        return cls(vectorizer, model)
+
+    def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        scores = self.model.decision_function(self.vectorizer.transform([query]))[0]
+        if scores.ndim == 0:  # two entries only: one score for the second class
+            scores = np.asarray([-float(scores), float(scores)])
+        top = max(h.score for h in hits)
+
+        def fused(h: Hit) -> float:
+            column = self.classes.get(h.entry)
+            return h.score / top + ENTRY_MODEL_WEIGHT * (float(scores[column]) if column is not None else -1.0)
+
+        return sorted(hits, key=fused, reverse=True)
 
 
 def summary(messages: Sequence[str], reply: Reply) -> str:

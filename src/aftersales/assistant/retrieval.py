@@ -31,16 +31,21 @@ class FaqIndex:
         *,
         k1: float = 1.2,
         b: float = 0.75,
+        answer_last: bool = False,
     ) -> None:
+        """``answer_last``: the last text of each entry is its answer document, not a customer phrasing."""
         self.tokenizer = tokenizer
         docs: list[list[str]] = []
         owner: list[int] = []
+        answer_doc: list[bool] = []
         for i, questions in enumerate(questions_per_entry):
-            for q in questions:
+            for n, q in enumerate(questions):
                 docs.append(tokenizer(q))
                 owner.append(i)
+                answer_doc.append(answer_last and n == len(questions) - 1)
         self.doc_entry = np.asarray(owner, dtype=np.int64)
         self.doc_tokens = [frozenset(d) for d in docs]
+        self.is_answer_doc = answer_doc
         self.doc_text = [q for qs in questions_per_entry for q in qs]
         self.size = len(docs)
         self._bm25 = bm25s.BM25(k1=k1, b=b)

@@ -1,8 +1,11 @@
 """Emotion and risk in a customer's message, from lexicons shipped with the package (no training data).
 
-Risk words must reach a person at once (SPEC §5): adverse reactions, hospital, pregnancy and infants, media
-exposure, regulators (12315) and lawyers. A risk word that is plainly negated ("没有过敏", "不是孕妇") does not
-count. Emotion is a lexicon score with negation and degree words; anger and urgency have their own lists.
+Risk words must reach a person at once (SPEC §5): adverse reactions, hospital, media exposure, regulators (12315)
+and lawyers. Pregnancy and infants are *sensitive*: with a health event they make the case a risk (and are
+named in the handoff), but alone they are a normal question — "孕妇钙能放多久" asks about a product called 孕妇钙,
+and "孕妇能喝吗" has a knowledge-base answer that already says to follow the doctor. A risk word that is plainly
+negated ("没有过敏") does not count. Emotion is a lexicon score with negation and degree words; anger and
+urgency have their own lists.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ RISK_WORDS: dict[str, tuple[str, ...]] = {
         "喘不上气", "呼吸困难", "流鼻血", "心慌", "不良反应", "出血",
     ),
     "hospital": ("住院", "医院", "急诊", "就医", "挂水", "输液", "看医生", "去医院", "诊所", "病历", "诊断"),
-    "pregnancy": ("孕妇", "怀孕", "孕期", "备孕", "哺乳期", "哺乳", "孕早期", "孕中期", "孕晚期", "坐月子", "产后"),
-    "infant": ("婴儿", "新生儿", "宝宝喝了", "宝宝吃了"),
     "media": ("曝光", "媒体", "记者", "上新闻", "电视台", "发微博", "发抖音", "网上曝", "小红书曝"),
     "regulator": ("12315", "12345", "消协", "消费者协会", "市场监管", "工商局", "质监局", "食药监"),
     "legal": ("律师", "起诉", "法院", "告你们", "打官司", "索赔"),
 }  # fmt: skip
+SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
+    "pregnancy": ("孕妇", "怀孕", "孕期", "备孕", "哺乳期", "哺乳", "孕早期", "孕中期", "孕晚期", "坐月子", "产后"),
+    "infant": ("婴儿", "新生儿", "宝宝", "月龄"),
+}
 NEGATORS = ("没有", "没", "不是", "不", "无", "未", "并非")
 # "有没有过敏" and "会不会过敏" ask about the risk; they are not a denial of it.
 _ASKING = ("有没有", "会不会", "是不是", "能不能", "可不可以")
@@ -90,12 +95,20 @@ def _negated(text: str, start: int) -> bool:
 
 
 def detect_risks(text: str) -> list[Risk]:
-    """Every risk word present and not negated; the longest word wins where two overlap."""
+    """Every risk word present and not negated (the longest word wins where two overlap), plus the sensitive
+    groups (pregnancy, infants) when a risk is present."""
+    found = _find(text, RISK_WORDS)
+    if found:
+        found += _find(text, SENSITIVE_WORDS)
+    return found
+
+
+def _find(text: str, groups: dict[str, tuple[str, ...]]) -> list[Risk]:
     found: list[Risk] = []
     lowered = text.lower()
     taken: list[tuple[int, int]] = []
     candidates = sorted(
-        ((w, kind) for kind, ws in RISK_WORDS.items() for w in ws), key=lambda item: len(item[0]), reverse=True
+        ((w, kind) for kind, ws in groups.items() for w in ws), key=lambda item: len(item[0]), reverse=True
     )
     for word, kind in candidates:
         for match in re.finditer(re.escape(word), lowered):

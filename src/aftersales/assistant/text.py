@@ -86,9 +86,14 @@ def char_bigrams(text: str) -> list[str]:
     return out
 
 
+def char_unigrams(text: str) -> list[str]:
+    return ["@" + c for run in _CJK.findall(text) for c in run]
+
+
 def retrieval_tokens(text: str) -> list[str]:
-    """What the ranking index sees: words and character bigrams (prefixed so they never collide)."""
-    return words(text) + char_bigrams(text)
+    """What the ranking index sees: words, character bigrams and single characters (prefixed so they never
+    collide with words). Single characters let "缩" match "缩水" when jieba keeps the word whole."""
+    return words(text) + char_bigrams(text) + char_unigrams(text)
 
 
 def baseline_tokens(text: str) -> list[str]:
