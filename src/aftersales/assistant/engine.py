@@ -417,9 +417,8 @@ class Assistant:
         # it matched with confidence; the handoff line follows either way.
         lead = f"{answer}\n" if answer else ""
         if kinds & {"adverse_reaction", "hospital"}:
-            text = (
-                f"{lead}您反馈的情况我们非常重视，已为您加急转接专员（工单 {TICKET}），专员会尽快联系您。"
-                + ("" if answer else "如有身体不适，请立即停止食用并及时就医，并保留好产品和包装。")
+            text = f"{lead}您反馈的情况我们非常重视，已为您加急转接专员（工单 {TICKET}），专员会尽快联系您。" + (
+                "" if answer else "如有身体不适，请立即停止食用并及时就医，并保留好产品和包装。"
             )
         elif kinds & {"media", "regulator", "legal"}:
             text = (
