@@ -59,8 +59,12 @@ def test_a_question_outside_the_knowledge_base_gets_an_honest_handoff_not_a_gues
 
 @pytest.mark.parametrize(
     ("text", "kind"),
-    [("孩子喝了你们的牛奶拉肚子", "adverse_reaction"), ("我爸喝完住院了", "hospital"), ("再不处理我就找媒体曝光", "media"),
-     ("我已经打了12315", "regulator")],
+    [
+        ("孩子喝了你们的牛奶拉肚子", "adverse_reaction"),
+        ("我爸喝完住院了", "hospital"),
+        ("再不处理我就找媒体曝光", "media"),
+        ("我已经打了12315", "regulator"),
+    ],
 )
 def test_risk_words_hand_over_at_once_at_l3(mini_assistant, text, kind):
     reply, _ = ask(mini_assistant, text)
@@ -113,8 +117,14 @@ def test_a_fact_missing_from_the_catalogue_is_not_invented(mini_assistant):
 
 
 def test_order_status_is_answered_from_the_customers_own_order(mini_assistant):
-    order = OrderFacts(number="SMP202611200001", status="in_transit", carrier="顺丰冷运", tracking_number="SF123",
-                       products=("牧云 巴氏鲜奶",), product_skus=("MLK-001",))
+    order = OrderFacts(
+        number="SMP202611200001",
+        status="in_transit",
+        carrier="顺丰冷运",
+        tracking_number="SF123",
+        products=("牧云 巴氏鲜奶",),
+        product_skus=("MLK-001",),
+    )
     reply, _ = ask(mini_assistant, "查一下我的订单", context=ctx(orders=[order], identified=True))
     assert reply.entry_key == "order-status"
     assert "SMP202611200001" in reply.text and "运输中" in reply.text and "SF123" in reply.text
