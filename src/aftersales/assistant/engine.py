@@ -27,6 +27,8 @@ from aftersales.assistant.slots import Slots, extract
 from aftersales.assistant.text import words
 
 ANSWER_THRESHOLD = 0.5
+RISK_ENTRY_THRESHOLD = 0.3
+RISK_TAGS = frozenset({"风险", "risk"})
 ENTRY_MODEL_MAX = 3000  # above this many entries the per-entry classifier costs more than it brings
 ENTRY_MODEL_WEIGHT = 0.5
 SMALLTALK = ("greeting", "thanks")
@@ -348,6 +350,12 @@ class Assistant:
         entry = u.entry if confident else None
         answer = self._answer_text(entry, u, ctx, state) if entry else None
 
+        if not u.risks and u.entry is not None and u.confidence >= RISK_ENTRY_THRESHOLD and is_risk_entry(u.entry):
+            # The words missed it, but the question matches what the knowledge base marks as a risk
+            # (an adverse-reaction entry, or one tagged 风险): a missed risk costs more than an extra handoff.
+            u.risks = [Risk("knowledge_base", u.entry.key)]
+            entry = u.entry
+            answer = self._answer_text(entry, u, ctx, state)
         if u.risks:
             return self._risk_reply(u, entry, answer)
         if state.flow and _CANCEL.search(u.text.strip()):
@@ -416,7 +424,7 @@ class Assistant:
         # What the knowledge base says for such a case (e.g. "stop eating it, keep the package") is shown when
         # it matched with confidence; the handoff line follows either way.
         lead = f"{answer}\n" if answer else ""
-        if kinds & {"adverse_reaction", "hospital"}:
+        if kinds & {"adverse_reaction", "hospital", "knowledge_base"}:
             text = f"{lead}您反馈的情况我们非常重视，已为您加急转接专员（工单 {TICKET}），专员会尽快联系您。" + (
                 "" if answer else "如有身体不适，请立即停止食用并及时就医，并保留好产品和包装。"
             )
@@ -436,7 +444,7 @@ class Assistant:
             handoff_reason="risk",
             severity="L3",
             ticket_kind="complaint"
-            if kinds & {"adverse_reaction", "hospital", "media", "regulator", "legal"}
+            if kinds & {"adverse_reaction", "hospital", "media", "regulator", "legal", "knowledge_base"}
             else "consultation",
         )
 
@@ -579,6 +587,12 @@ class Assistant:
             flow_result=result,
             ticket_kind="return" if name == "return" else "complaint",
         )
+
+
+def is_risk_entry(entry: Entry) -> bool:
+    return (
+        entry.intent == "adverse_reaction" or entry.category == "adverse_reaction" or bool(RISK_TAGS & set(entry.tags))
+    )
 
 
 class EntryClassifier:
