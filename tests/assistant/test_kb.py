@@ -167,3 +167,18 @@ def test_shipped_packs_parse_when_present():
         entries = load_pack(pack)
         assert len(entries) >= 60, pack
         assert all(len(e.questions) >= 3 for e in entries), pack
+
+
+def test_eval_command_scores_a_pack(tmp_path):
+    from aftersales.cli import app
+
+    fixtures = Path(__file__).with_name("fixtures")
+    result = CliRunner().invoke(
+        app, ["assistant", "eval", "--packs-dir", str(fixtures), "--eval-dir", str(fixtures), "--show-errors"]
+    )
+    assert result.exit_code == 0, result.output
+    line = next(row for row in result.output.splitlines() if row.startswith("mini"))
+    cells = line.split()
+    assert cells[1:4] == ["10", "5", "100.0%"]  # entries, cases, accuracy
+    assert cells[4] == "60.0%"  # coverage: the risk and the unknown question go to a person
+    assert cells[5] == "1/1"

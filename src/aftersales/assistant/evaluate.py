@@ -43,7 +43,10 @@ def demo_catalogue(pack: str) -> list[ProductFacts]:
     from aftersales.demo import texts as T
     from aftersales.triage.engine import load_pack as load_triage_pack
 
-    triage_pack = load_triage_pack(pack)
+    try:
+        triage_pack = load_triage_pack(pack)
+    except ValueError:  # a knowledge pack without a demo brand (e.g. a test fixture): no catalogue
+        return []
     prefix = T.SKU_PREFIX.get(pack, pack[:3].upper())
     brand = T.BRAND.get(pack, "演示品牌")
     specs = [(a.name, a.shelf_life_days, a.storage, a.cold_chain) for a in triage_pack.product_attributes]
