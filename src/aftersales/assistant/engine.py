@@ -433,8 +433,10 @@ class Assistant:
 
     def _risk_reply(self, u: Understanding, entry: Entry | None, answer: str | None) -> Reply:
         kinds = {r.kind for r in u.risks}
-        if entry is not None and kinds - {"pregnancy", "infant"} and not (
-            is_risk_entry(entry) or entry.intent in ("contact_human", "complaint", "quality_complaint")
+        if (
+            entry is not None
+            and kinds - {"pregnancy", "infant"}
+            and not (is_risk_entry(entry) or entry.intent in ("contact_human", "complaint", "quality_complaint"))
         ):
             # A symptom report must not get an unrelated answer (a dosage, a shelf life) on top of the handoff.
             entry, answer = None, None
