@@ -141,9 +141,15 @@ def create_app(
 ) -> FastAPI:
     from aftersales.actions.api import router as actions_router
     from aftersales.agents.api import router as agents_router
+    from aftersales.assistant.api import agent_router as assistant_agent_router
+    from aftersales.assistant.api import router as assistant_router
+    from aftersales.assistant.api import widget_router as assistant_widget_router
+    from aftersales.assistant.runtime import AssistantCache
+    from aftersales.assistant.service import ConversationSigner
     from aftersales.catalog.api import router as catalog_router
     from aftersales.channels.api import router as inbox_router
     from aftersales.events.api import router as webhooks_router
+    from aftersales.kb.api import router as kb_router
     from aftersales.kit.text import warm_up
     from aftersales.sla.api import router as sla_router
     from aftersales.surveys.api import router as surveys_router
@@ -183,6 +189,8 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.pack = load_pack(settings.industry_pack)
     app.state.signer = LinkSigner(settings.resolved_secret_key(), max_age_days=settings.customer_link_max_age_days)
+    app.state.conversation_signer = ConversationSigner(settings.resolved_secret_key())
+    app.state.assistant = AssistantCache()
     # Load dictionaries now rather than on the first request, which would otherwise take a second.
     warm_up()
     triage_warm_up()
@@ -192,6 +200,9 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     for router in (actions_router, surveys_router, webhooks_router, inbox_router):
         app.include_router(router, prefix="/api/v1")
+    for router in (kb_router, assistant_router, assistant_agent_router):
+        app.include_router(router, prefix="/api/v1")
+    app.include_router(assistant_widget_router)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")
     def healthz() -> dict[str, str]:

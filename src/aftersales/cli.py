@@ -39,6 +39,22 @@ def _triage_app() -> typer.Typer:
 app.add_typer(_triage_app(), name="triage", help="Triage rules and their accuracy on the labelled set.")
 
 
+def _kb_app() -> typer.Typer:
+    from aftersales.kb.cli import app as kb_app
+
+    return kb_app
+
+
+def _assistant_app() -> typer.Typer:
+    from aftersales.assistant.cli import app as assistant_app
+
+    return assistant_app
+
+
+app.add_typer(_kb_app(), name="kb", help="Knowledge base: import, export, starter packs.")
+app.add_typer(_assistant_app(), name="assistant", help="The assistant: evaluation on packs and public data.")
+
+
 def _settings() -> Settings:
     try:
         return get_settings()

@@ -2,8 +2,10 @@
 
 from aftersales.actions.models import ResolutionAction
 from aftersales.agents.models import Agent, ApiToken
+from aftersales.assistant.models import Conversation, ConversationMessage, ReviewItem
 from aftersales.catalog.models import Batch, Customer, Order, OrderItem, Product
 from aftersales.events.models import Notification, WebhookDelivery, WebhookEndpoint
+from aftersales.kb.models import KbEntry, KbEntryVersion
 from aftersales.kit.db import Base
 from aftersales.kit.outbox import OutboxEvent
 from aftersales.sla.models import BusinessCalendarRecord, SlaPolicyRecord
@@ -17,16 +19,20 @@ __all__ = [
     "Base",
     "Batch",
     "BusinessCalendarRecord",
-    # resolution loop (issue 3)
     "CallbackTask",
+    "Conversation",
+    "ConversationMessage",
     "Customer",
     "IdempotencyKey",
+    "KbEntry",
+    "KbEntryVersion",
     "Notification",
     "Order",
     "OrderItem",
     "OutboxEvent",
     "Product",
     "ResolutionAction",
+    "ReviewItem",
     "SlaPolicyRecord",
     "Survey",
     "Ticket",

@@ -345,6 +345,128 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
 }
 
 
+# ---------------------------------------------------------------- knowledge base and assistant (issue 5)
+
+
+def _kb_body(w: World) -> dict[str, Any]:
+    return {
+        "key": f"auth-entry-{w.n()}",
+        "intent": "invoice",
+        "questions": ["怎么开发票", "发票在哪申请"],
+        "answer": "在订单详情页申请电子发票。",
+    }
+
+
+def _kb_entry(w: World) -> int:
+    response = w.client.post(f"{API}/kb/entries", headers=w.headers["admin"], json=_kb_body(w))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def _kb_put(w: World, p: str) -> Req:
+    body = _kb_body(w)
+    created = w.client.post(f"{API}/kb/entries", headers=w.headers["admin"], json=body)
+    assert created.status_code == 201, created.text
+    return Req("PUT", f"{API}/kb/entries/{created.json()['id']}", json={**body, "answer": "新的答案。"})
+
+
+def _conversation(w: World) -> str:
+    response = w.client.post(f"{API}/assistant/conversations", json={})
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
+
+
+def _answered(w: World) -> tuple[str, int]:
+    token = _conversation(w)
+    reply = w.client.post(f"{API}/assistant/conversations/{token}/messages", json={"text": "你好"})
+    assert reply.status_code == 200, reply.text
+    return token, reply.json()["message_id"]
+
+
+def _review_item(w: World) -> int:
+    token = _conversation(w)
+    reply = w.client.post(f"{API}/assistant/conversations/{token}/messages", json={"text": "火星上能收快递吗"})
+    assert reply.status_code == 200, reply.text
+    items = w.client.get(f"{API}/assistant/review", headers=w.headers["admin"]).json()
+    return max(i["id"] for i in items)
+
+
+def _rating(w: World, p: str) -> Req:
+    token, message_id = _answered(w)
+    return Req("POST", f"{API}/assistant/conversations/{token}/messages/{message_id}/rating", json={"rating": -1})
+
+
+MATRIX.update(
+    {
+        ("GET", f"{API}/kb/entries"): (READERS, _get(f"{API}/kb/entries")),
+        ("POST", f"{API}/kb/entries"): (SUPERVISORS, lambda w, p: Req("POST", f"{API}/kb/entries", json=_kb_body(w))),
+        ("GET", f"{API}/kb/entries/{{entry_id}}"): (
+            READERS,
+            lambda w, p: Req("GET", f"{API}/kb/entries/{_kb_entry(w)}"),
+        ),
+        ("PUT", f"{API}/kb/entries/{{entry_id}}"): (
+            SUPERVISORS,
+            _kb_put,
+        ),
+        ("DELETE", f"{API}/kb/entries/{{entry_id}}"): (
+            SUPERVISORS,
+            lambda w, p: Req("DELETE", f"{API}/kb/entries/{_kb_entry(w)}"),
+        ),
+        ("GET", f"{API}/kb/entries/{{entry_id}}/versions"): (
+            READERS,
+            lambda w, p: Req("GET", f"{API}/kb/entries/{_kb_entry(w)}/versions"),
+        ),
+        ("GET", f"{API}/kb/lookup"): (READERS, _get(f"{API}/kb/lookup?q=发票")),
+        # Web chat: the signed conversation token is the credential, like the customer portal's link.
+        ("POST", f"{API}/assistant/conversations"): (
+            PUBLIC,
+            lambda w, p: Req("POST", f"{API}/assistant/conversations", json={"channel": "web"}),
+        ),
+        ("GET", f"{API}/assistant/conversations/{{token}}"): (
+            PUBLIC,
+            lambda w, p: Req("GET", f"{API}/assistant/conversations/{_conversation(w)}"),
+        ),
+        ("POST", f"{API}/assistant/conversations/{{token}}/messages"): (
+            PUBLIC,
+            lambda w, p: Req(
+                "POST", f"{API}/assistant/conversations/{_conversation(w)}/messages", json={"text": "你好"}
+            ),
+        ),
+        ("POST", f"{API}/assistant/conversations/{{token}}/messages/{{message_id}}/rating"): (PUBLIC, _rating),
+        # Other channels' integrations and the brand's site back-end use an API token.
+        ("POST", f"{API}/assistant/channels/{{channel}}/messages"): (
+            WRITERS,
+            lambda w, p: Req(
+                "POST",
+                f"{API}/assistant/channels/wechat/messages",
+                json={"conversation_ref": f"wx-{w.n()}", "text": "你好"},
+            ),
+        ),
+        ("POST", f"{API}/assistant/customer-tokens"): (
+            WRITERS,
+            lambda w, p: Req("POST", f"{API}/assistant/customer-tokens", json={"customer_id": w.customer_id}),
+        ),
+        ("GET", f"{API}/assistant/review"): (READERS, _get(f"{API}/assistant/review")),
+        ("POST", f"{API}/assistant/review/{{item_id}}/convert"): (
+            SUPERVISORS,
+            lambda w, p: Req(
+                "POST",
+                f"{API}/assistant/review/{_review_item(w)}/convert",
+                json={"new_entry": {**_kb_body(w), "questions": ["火星上能收快递吗", "火星能送货吗", "外星能配送吗"]}},
+            ),
+        ),
+        ("POST", f"{API}/assistant/review/{{item_id}}/dismiss"): (
+            SUPERVISORS,
+            lambda w, p: Req("POST", f"{API}/assistant/review/{_review_item(w)}/dismiss"),
+        ),
+        ("GET", f"{API}/tickets/{{ticket_id}}/suggestions"): (
+            READERS,
+            _get(f"{API}/tickets/{{w.ticket_id}}/suggestions"),
+        ),
+    }
+)
+
+
 @pytest.fixture
 def world(client, database, settings, clock, make_agent, admin, supervisor, analyst) -> World:
     short_sqlite_lock_wait(database)

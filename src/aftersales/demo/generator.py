@@ -666,6 +666,7 @@ def build_demo(database: Database, pack: str, now: datetime, *, seed: int = 7) -
             if not sweep(session, now)["checked"]:
                 break
     _demo_callbacks_and_surveys(database, now, rng)
+    _load_knowledge(database, pack, now)
     with database.transaction() as session:
         summary = _summary(session, pack, False, now)
     summary.seconds = time.perf_counter() - started
@@ -768,3 +769,17 @@ def _demo_callbacks_and_surveys(database: Database, now: datetime, rng: random.R
         dispatcher.run_until_idle()
     finally:
         dispatcher.close()
+
+
+def _load_knowledge(database: Database, pack: str, now: datetime) -> None:
+    """The pack's starter knowledge base for the assistant, when the package ships one."""
+    from aftersales.assistant.knowledge import EntryError
+    from aftersales.assistant.knowledge import load_pack as load_knowledge
+    from aftersales.kb.service import import_entries
+
+    try:
+        entries = load_knowledge(pack)
+    except EntryError:
+        return
+    with database.transaction() as session:
+        import_entries(session, entries, Actor(type="system", name="demo"), now, source=pack)

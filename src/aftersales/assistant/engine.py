@@ -1,0 +1,666 @@
+"""The assistant's understanding and dialogue policy, as pure logic over plain data.
+
+``Assistant`` is built once from the knowledge entries (retrieval index, intent classifier, confidence model)
+and then answers messages given the conversation's state and the customer's own data. It never reads the
+database or the clock: the service passes both in, so the same code runs in the API, the evaluation command and
+the benchmark. It never invents: an answer comes from an entry (with product facts from the catalogue), from the
+customer's own orders and tickets, or from a domain tool; anything else goes to a person.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from aftersales.assistant import tools
+from aftersales.assistant.intent import OUT_OF_SCOPE, IntentClassifier, held_out_probabilities, labelled_examples
+from aftersales.assistant.knowledge import Entry, ProductFacts, render_answer
+from aftersales.assistant.retrieval import FaqIndex, Hit
+from aftersales.assistant.signals import DE_ESCALATION, Emotion, Risk, detect_emotion, detect_risks
+from aftersales.assistant.slots import Slots, extract
+from aftersales.assistant.text import words
+
+ANSWER_THRESHOLD = 0.5
+RISK_ENTRY_THRESHOLD = 0.3
+INTENT_WEIGHT = 0.5  # chosen on a split of the starter packs (last phrasing held out), not on the eval sets
+RISK_TAGS = frozenset({"风险", "risk"})
+ENTRY_MODEL_MAX = 3000  # above this many entries the per-entry classifier costs more than it brings
+ENTRY_MODEL_WEIGHT = 0.5
+SMALLTALK = ("greeting", "thanks")
+FLOW_INTENTS = {"return_request": "return", "complaint_request": "complaint"}
+ORDER_INTENTS = frozenset({"order_status", "logistics_delay", "logistics", "delivery_time", "shipping"})
+TICKET_INTENTS = frozenset({"refund_progress", "ticket_progress", "complaint_progress"})
+_HUMAN = re.compile(r"转人工|人工客服|找人工|要人工|真人|人工服务|找你们经理|叫.{0,3}经理|负责人")
+_FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|如果|要是|换成|换做|还有|另外|那要是)|呢[?？。!！\s]*$")
+FOLLOW_UP_WORDS = frozenset({"那", "那么", "如果", "如果是", "要是", "换成", "还有", "另外", "呢"})
+_CANCEL = re.compile(r"^(算了|不用了|取消|不退了|不投诉了|先不了|不需要了)")
+_SKIP = re.compile(r"没有|不知道|不记得|找不到|忘了")
+ORDER_STATUS_LABELS = {
+    "paid": "已付款，待发货",
+    "shipped": "已发货",
+    "in_transit": "运输中",
+    "delivered": "已签收",
+    "returned": "已退货",
+    "cancelled": "已取消",
+}
+TICKET_STATUS_LABELS = {
+    "new": "已提交",
+    "triaged": "排队处理中",
+    "assigned": "已分配专员",
+    "in_progress": "处理中",
+    "waiting_on_customer": "等待您的回复",
+    "resolved": "已解决",
+    "closed": "已关闭",
+}
+TICKET = "{ticket}"  # replaced by the ticket's number once the service has opened or continued it
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    number: str
+    status: str
+    placed_at: datetime | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+    carrier: str | None = None
+    tracking_number: str | None = None
+    products: tuple[str, ...] = ()
+    product_skus: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    id: int
+    subject: str
+    status: str
+    kind: str = "consultation"
+
+
+@dataclass
+class CustomerContext:
+    """What the assistant may use besides the knowledge base: the catalogue and the customer's own records."""
+
+    today: date
+    catalogue: Sequence[ProductFacts] = ()
+    orders: Sequence[OrderFacts] = ()
+    tickets: Sequence[TicketFacts] = ()
+    identified: bool = False
+    lookup_failed: bool = False  # the customer named an order that is not theirs (or does not exist)
+
+
+@dataclass
+class DialogueState:
+    """What a conversation remembers between messages; stored as JSON with the conversation."""
+
+    topic: str | None = None  # the last self-contained question, for follow-ups such as "那孕妇呢?"
+    last_entry: str | None = None
+    slots: dict[str, Any] = field(default_factory=dict)
+    flow: dict[str, Any] | None = None
+    pending_lookup: str | None = None  # entry key waiting for an order number to answer with data
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> DialogueState:
+        data = data or {}
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def remembered_slots(self) -> Slots:
+        s = Slots()
+        for name in ("order_number", "phone", "batch_code", "product_sku", "age_years"):
+            if name in self.slots:
+                setattr(s, name, self.slots[name])
+        s.dates = [date.fromisoformat(d) for d in self.slots.get("dates", [])]
+        return s
+
+
+@dataclass
+class Understanding:
+    text: str
+    query: str  # the text after resolving a follow-up against the topic
+    follow_up: bool
+    hits: list[Hit]
+    intent: str
+    intent_probability: float
+    probabilities: dict[str, float]
+    confidence: float  # calibrated probability that the best entry answers the question
+    entry: Entry | None
+    risks: list[Risk]
+    emotion: Emotion
+    slots: Slots
+
+
+@dataclass
+class Reply:
+    text: str
+    action: str  # answer | smalltalk | flow | handoff
+    understanding: Understanding
+    entry_key: str | None = None
+    handoff: bool = False
+    handoff_reason: str | None = None  # risk | anger | request | low_confidence | missing_fact
+    severity: str | None = None  # "L3" when a risk word forces the fastest tier
+    ticket_kind: str = "consultation"
+    flow_result: dict[str, Any] | None = None  # facts gathered by a finished return/complaint flow
+    suggestions: list[str] = field(default_factory=list)
+
+    @property
+    def answered(self) -> bool:
+        return not self.handoff and self.action in ("answer", "smalltalk", "flow")
+
+
+def _features(hits: Sequence[Hit], entry_intent_p: float, p_oos: float, p_other: float, agree: bool) -> list[float]:
+    top = hits[0] if hits else None
+    second = hits[1].score if len(hits) > 1 else 0.0
+    score = top.score if top else 0.0
+    margin = (score - second) / score if score > 0 else 0.0
+    return [
+        float(np.log1p(score)),
+        margin,
+        top.overlap if top else 0.0,
+        entry_intent_p,
+        p_oos,
+        p_other,
+        1.0 if agree else 0.0,
+    ]
+
+
+class Assistant:
+    """Built once per knowledge base version; ``respond`` is thread-safe (it only reads the models)."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        *,
+        threshold: float = ANSWER_THRESHOLD,
+        confidence_samples: int = 3000,
+        seed: int = 0,
+    ) -> None:
+        if not entries:
+            raise ValueError("the assistant needs at least one knowledge entry")
+        self.entries = list(entries)
+        self.by_key = {e.key: e for e in self.entries}
+        self.threshold = threshold
+        # Each entry is found by its phrasings and by its answer and tags, which name what the phrasings don't.
+        self.index = FaqIndex(
+            [[*e.questions, f"{e.answer} {' '.join(e.tags)}"] for e in self.entries], answer_last=True
+        )
+        self.entry_model = (
+            EntryClassifier.fit(self.index.doc_text, [int(e) for e in self.index.doc_entry])
+            if len(self.entries) <= ENTRY_MODEL_MAX
+            else None
+        )
+        examples = labelled_examples()
+        kb_texts = [q for e in self.entries for q in e.questions]
+        kb_labels = [e.intent for e in self.entries for _ in e.questions]
+        self.intents = IntentClassifier(kb_texts + [t for t, _ in examples], kb_labels + [i for _, i in examples])
+        self.special_intents = {i for _, i in examples} - {e.intent for e in self.entries}
+        self._confidence = self._train_confidence(kb_texts, kb_labels, examples, confidence_samples, seed)
+
+    # ---------------------------------------------------------------- confidence
+
+    def _row(self, hits: Sequence[Hit], probs: dict[str, float]) -> list[float]:
+        entry = self.entries[hits[0].entry] if hits else None
+        p_entry = probs.get(entry.intent, 0.0) if entry else 0.0
+        top_intent = max(probs, key=probs.__getitem__) if probs else ""
+        p_other = max((probs.get(i, 0.0) for i in self.special_intents if i != OUT_OF_SCOPE), default=0.0)
+        return _features(
+            hits, p_entry, probs.get(OUT_OF_SCOPE, 0.0), p_other, entry is not None and top_intent == entry.intent
+        )
+
+    def _rank(
+        self, query: str, tokens: list[str], entry_model: EntryClassifier | None, exclude_doc: int | None = None
+    ) -> list[Hit]:
+        hits = self.index.search(query, k=20, tokens=tokens, exclude_doc=exclude_doc)
+        if entry_model is not None and hits:
+            hits = entry_model.rerank(query, hits)
+        return hits
+
+    def _order_by_intent(self, hits: list[Hit], probs: dict[str, float]) -> list[Hit]:
+        """The intent model generalises across all phrasings of an intent: a candidate whose intent it believes
+        moves up the list (by up to INTENT_WEIGHT x 10 places)."""
+        if not INTENT_WEIGHT or not hits:
+            return hits
+        position = {h.doc: n for n, h in enumerate(hits)}
+        return sorted(
+            hits, key=lambda h: position[h.doc] - INTENT_WEIGHT * 10 * probs.get(self.entries[h.entry].intent, 0.0)
+        )
+
+    def _train_confidence(
+        self, kb_texts: list[str], kb_labels: list[str], examples: list[tuple[str, str]], samples: int, seed: int
+    ) -> LogisticRegression | None:
+        """Learn P(best entry is right) from the knowledge base itself: each phrasing is asked with itself left
+        out (of the index, and of the entry model, which is refitted per fold), its sibling phrasings staying;
+        the shipped out-of-scope examples are asked as questions nobody should answer. No evaluation data."""
+        rng = np.random.default_rng(seed)
+        question_docs = [d for d in range(self.index.size) if not self.index.is_answer_doc[d]]
+        picked = np.asarray(question_docs)
+        if len(picked) > samples:
+            picked = np.sort(rng.choice(picked, size=samples, replace=False))
+        texts = [self.index.doc_text[d] for d in picked] + [t for t, _ in examples]
+        labels = [self.entries[int(self.index.doc_entry[d])].intent for d in picked] + [i for _, i in examples]
+        classes, held_out = held_out_probabilities(texts, labels)
+        folds = 3
+        fold_models: list[EntryClassifier | None] = []
+        for k in range(folds):
+            if self.entry_model is None:
+                fold_models.append(None)
+                continue
+            left_out = {int(d) for n, d in enumerate(picked) if n % folds == k}
+            keep = [d for d in range(self.index.size) if d not in left_out]
+            fold_models.append(
+                EntryClassifier.fit(
+                    [self.index.doc_text[d] for d in keep], [int(self.index.doc_entry[d]) for d in keep]
+                )
+            )
+        rows, target = [], []
+        for n, text in enumerate(texts):
+            probs = dict(zip(classes, held_out[n], strict=True))
+            tokens = self.index.tokenizer(text)
+            if n < len(picked):
+                doc = int(picked[n])
+                hits = self._order_by_intent(self._rank(text, tokens, fold_models[n % folds], exclude_doc=doc), probs)
+                right = bool(hits) and hits[0].entry == int(self.index.doc_entry[doc])
+            else:
+                hits = self._order_by_intent(self._rank(text, tokens, self.entry_model), probs)
+                right = False
+            rows.append(self._row(hits[:5], probs))
+            target.append(1 if right else 0)
+        if len(set(target)) < 2:
+            return None
+        return LogisticRegression(C=1.0, max_iter=1000, class_weight="balanced").fit(
+            np.asarray(rows), np.asarray(target)
+        )
+
+    def _confidence_of(self, hits: Sequence[Hit], probs: dict[str, float]) -> float:
+        if not hits:
+            return 0.0
+        row = np.asarray([self._row(hits, probs)])
+        if self._confidence is None:
+            return float(row[0][2])  # overlap alone when the KB is too small to learn from
+        return float(self._confidence.predict_proba(row)[0][1])
+
+    # ---------------------------------------------------------------- understanding
+
+    @staticmethod
+    def is_follow_up(text: str) -> bool:
+        t = text.strip()
+        return len(t) <= 14 and bool(_FOLLOW_UP.search(t))
+
+    def _understand_query(self, query: str, emphasis: str = "") -> tuple[list[Hit], dict[str, float], float]:
+        # In a follow-up the new words say what changed ("孕妇"), so they count twice against the topic's words.
+        tokens = self.index.tokenizer(query) + (self.index.tokenizer(emphasis) if emphasis else [])
+        hits = self._rank(query, tokens, self.entry_model)
+        probs = self.intents.predict(query)
+        hits = self._order_by_intent(hits, probs)
+        if emphasis:
+            # The answer to a follow-up must mention what the follow-up asks about: phrasings that contain one
+            # of its words go first, the topic's best match ("每天喝多少") only after them.
+            new_words = set(words(emphasis)) - FOLLOW_UP_WORDS
+            hits = sorted(hits, key=lambda h: not (new_words & self.index.doc_tokens[h.doc]))
+        hits = hits[:5]
+        return hits, probs, self._confidence_of(hits, probs)
+
+    def understand(self, text: str, state: DialogueState, ctx: CustomerContext) -> Understanding:
+        follow_up = bool(state.topic) and self.is_follow_up(text)
+        query = f"{state.topic} {text}" if follow_up and state.topic else text
+        hits, probs, confidence = self._understand_query(query, text if follow_up else "")
+        if not follow_up and state.topic and len(text.strip()) <= 8 and confidence < self.threshold:
+            # A very short message that means nothing alone ("孕妇呢") may still continue the topic.
+            joined = f"{state.topic} {text}"
+            hits2, probs2, confidence2 = self._understand_query(joined, text)
+            if confidence2 >= self.threshold:
+                query, hits, probs, confidence, follow_up = joined, hits2, probs2, confidence2, True
+        # Valid-from/to: an entry outside its dates is never given; the next valid hit takes its place.
+        valid = [h for h in hits if self.entries[h.entry].valid_on(ctx.today)]
+        if len(valid) != len(hits):
+            hits = valid
+            confidence = self._confidence_of(hits, probs)
+        intent, p = self.intents.top(probs)
+        slots = state.remembered_slots().merged(extract(text, ctx.today, ctx.catalogue))
+        return Understanding(
+            text=text,
+            query=query,
+            follow_up=follow_up,
+            hits=hits,
+            intent=intent,
+            intent_probability=p,
+            probabilities=probs,
+            confidence=confidence,
+            entry=self.entries[hits[0].entry] if hits else None,
+            risks=detect_risks(text),
+            emotion=detect_emotion(text),
+            slots=slots,
+        )
+
+    # ---------------------------------------------------------------- dialogue
+
+    def respond(self, state: DialogueState, text: str, ctx: CustomerContext) -> Reply:
+        """Answer one customer message; updates ``state`` in place."""
+        u = self.understand(text, state, ctx)
+        reply = self._decide(state, u, ctx)
+        state.slots = u.slots.as_dict()
+        if (u.entry is not None and reply.entry_key and not u.follow_up) or (
+            not u.follow_up and u.intent not in SMALLTALK and u.confidence >= self.threshold
+        ):
+            state.topic = text
+        if reply.entry_key:
+            state.last_entry = reply.entry_key
+        return reply
+
+    def _decide(self, state: DialogueState, u: Understanding, ctx: CustomerContext) -> Reply:
+        confident = u.entry is not None and u.confidence >= self.threshold
+        if confident and u.entry is not None and u.intent != u.entry.intent and u.intent_probability >= 0.5:
+            # Retrieval and the classifier disagree and the classifier is sure: better a person than a wrong answer.
+            confident = u.intent in SMALLTALK or u.intent == "contact_human"
+        entry = u.entry if confident else None
+        answer = self._answer_text(entry, u, ctx, state) if entry else None
+
+        if not u.risks and u.entry is not None and u.confidence >= RISK_ENTRY_THRESHOLD and is_risk_entry(u.entry):
+            # The words missed it, but the question matches what the knowledge base marks as a risk
+            # (an adverse-reaction entry, or one tagged 风险): a missed risk costs more than an extra handoff.
+            u.risks = [Risk("knowledge_base", u.entry.key)]
+            entry = u.entry
+            answer = self._answer_text(entry, u, ctx, state)
+        if u.risks:
+            return self._risk_reply(u, entry, answer)
+        if state.flow and _CANCEL.search(u.text.strip()):
+            state.flow = None
+            return Reply("好的，已为您取消。还有其他可以帮您的吗？", "flow", u)
+        if u.emotion.anger:
+            prefix = DE_ESCALATION["angry"]
+            body = f"{answer}\n" if answer else ""
+            return Reply(
+                f"{prefix}{body}已为您转接人工客服（工单 {TICKET}），专员会优先处理，您不必重复说明。",
+                "handoff",
+                u,
+                entry_key=entry.key if answer and entry else None,
+                handoff=True,
+                handoff_reason="anger",
+                ticket_kind="complaint",
+            )
+        wants_human = bool(_HUMAN.search(u.text)) or (
+            u.intent == "contact_human" and u.intent_probability >= 0.5 and not confident
+        )
+        if wants_human:
+            return Reply(
+                f"好的，已为您转接人工客服（工单 {TICKET}）。之前的对话已同步给专员，您不必重复说明。",
+                "handoff",
+                u,
+                handoff=True,
+                handoff_reason="request",
+            )
+        if state.flow:
+            return self._continue_flow(state, u, ctx, entry, answer)
+        flow = FLOW_INTENTS.get(u.intent) if u.intent_probability >= 0.4 else None
+        if flow is None and entry is not None:
+            flow = FLOW_INTENTS.get(entry.intent)
+        if flow is not None:
+            return self._start_flow(state, flow, u, ctx, entry, answer)
+        if state.pending_lookup and u.slots.order_number and (not confident or u.entry is None):
+            pending = self.by_key.get(state.pending_lookup)
+            if pending is not None:
+                entry, answer = pending, self._answer_text(pending, u, ctx, state)
+                confident = True
+        tool = self._tool_answer(u, ctx)
+        if tool is not None:
+            return Reply(tool, "answer", u, entry_key=entry.key if entry else None)
+        if u.intent in SMALLTALK and u.intent_probability >= 0.5 and not confident:
+            text = (
+                "您好，我是智能客服，请问有什么可以帮您？"
+                if u.intent == "greeting"
+                else "不客气，还有其他问题随时找我。"
+            )
+            return Reply(text, "smalltalk", u)
+        if entry is not None and answer is not None:
+            prefix = DE_ESCALATION.get(u.emotion.label, "") if u.emotion.label in ("urgent", "negative") else ""
+            return Reply(prefix + answer, "answer", u, entry_key=entry.key)
+        reason = "missing_fact" if entry is not None else "low_confidence"
+        return Reply(
+            f"这个问题我暂时无法准确回答，为避免给您不准确的信息，我已请同事跟进（工单 {TICKET}），专员会尽快回复您。",
+            "handoff",
+            u,
+            handoff=True,
+            handoff_reason=reason,
+            suggestions=[self.entries[h.entry].key for h in u.hits[:3]],
+        )
+
+    def _risk_reply(self, u: Understanding, entry: Entry | None, answer: str | None) -> Reply:
+        kinds = {r.kind for r in u.risks}
+        if (
+            entry is not None
+            and kinds - {"pregnancy", "infant"}
+            and not (is_risk_entry(entry) or entry.intent in ("contact_human", "complaint", "quality_complaint"))
+        ):
+            # A symptom report must not get an unrelated answer (a dosage, a shelf life) on top of the handoff.
+            entry, answer = None, None
+        # What the knowledge base says for such a case (e.g. "stop eating it, keep the package") is shown when
+        # it matched with confidence; the handoff line follows either way.
+        lead = f"{answer}\n" if answer else ""
+        if kinds & {"adverse_reaction", "hospital", "knowledge_base"}:
+            text = f"{lead}您反馈的情况我们非常重视，已为您加急转接专员（工单 {TICKET}），专员会尽快联系您。" + (
+                "" if answer else "如有身体不适，请立即停止食用并及时就医，并保留好产品和包装。"
+            )
+        elif kinds & {"media", "regulator", "legal"}:
+            text = (
+                f"{lead}非常抱歉给您带来困扰，您的诉求我们高度重视，已加急转交专员处理（工单 {TICKET}），"
+                "会尽快与您联系给出解决方案。"
+            )
+        else:
+            text = f"{lead}考虑到特殊人群的情况，已请专员跟进（工单 {TICKET}），为您提供更细致的建议。"
+        return Reply(
+            text,
+            "handoff",
+            u,
+            entry_key=entry.key if entry is not None and answer else None,
+            handoff=True,
+            handoff_reason="risk",
+            severity="L3",
+            ticket_kind="complaint"
+            if kinds & {"adverse_reaction", "hospital", "media", "regulator", "legal", "knowledge_base"}
+            else "consultation",
+        )
+
+    # ---------------------------------------------------------------- grounded answers
+
+    def _product(self, u: Understanding, ctx: CustomerContext) -> ProductFacts | None:
+        sku = u.slots.product_sku
+        if sku is None and ctx.orders:
+            wanted = u.slots.order_number
+            order = next((o for o in ctx.orders if o.number == wanted), None) if wanted else ctx.orders[0]
+            if order is not None and len(order.product_skus) == 1:
+                sku = order.product_skus[0]
+        return next((p for p in ctx.catalogue if p.sku == sku), None) if sku else None
+
+    def _answer_text(self, entry: Entry, u: Understanding, ctx: CustomerContext, state: DialogueState) -> str | None:
+        """The entry's answer with catalogue facts filled, or with the customer's own order/ticket data."""
+        rendered = render_answer(entry, self._product(u, ctx), ctx.catalogue)
+        if rendered.text is None:
+            return None
+        text = rendered.text
+        if entry.intent in ORDER_INTENTS:
+            data = self._order_line(u, ctx)
+            if data:
+                state.pending_lookup = None
+                return f"{data}\n{text}"
+            state.pending_lookup = entry.key
+            if ctx.lookup_failed:
+                return "没有查到与您的手机号相符的订单，请核对订单号和下单手机号。" + "\n" + text
+            return f"{text}\n如需查询您的订单，请告诉我订单号和下单手机号。"
+        if entry.intent in TICKET_INTENTS and ctx.tickets:
+            lines = [
+                f"工单 #{t.id}「{t.subject}」：{TICKET_STATUS_LABELS.get(t.status, t.status)}" for t in ctx.tickets[:3]
+            ]
+            return "您的服务单进度：\n" + "\n".join(lines) + "\n" + text
+        return text
+
+    @staticmethod
+    def _order_line(u: Understanding, ctx: CustomerContext) -> str | None:
+        if not ctx.orders:
+            return None
+        wanted = u.slots.order_number
+        order = next((o for o in ctx.orders if o.number == wanted), None) if wanted else ctx.orders[0]
+        if order is None:
+            return None
+        parts = [f"您的订单 {order.number}"]
+        if order.products:
+            parts.append(f"（{'、'.join(order.products[:3])}）")
+        parts.append(f"当前状态：{ORDER_STATUS_LABELS.get(order.status, order.status)}")
+        line = "".join(parts)
+        if order.carrier and order.tracking_number:
+            line += f"；{order.carrier} 运单号 {order.tracking_number}"
+        if order.delivered_at:
+            line += f"；签收时间 {order.delivered_at:%m月%d日 %H:%M}（UTC）"
+        elif order.shipped_at:
+            line += f"；发货时间 {order.shipped_at:%m月%d日 %H:%M}（UTC）"
+        return line + "。"
+
+    def _tool_answer(self, u: Understanding, ctx: CustomerContext) -> str | None:
+        text = u.text
+        if "钙" in u.query and any(w in text for w in ("多少", "需要", "补", "每天", "一天")):
+            pregnant = any(w in u.query for w in ("孕", "哺乳"))
+            if u.slots.age_years is not None:
+                return tools.calcium_answer(u.slots.age_years, pregnant=pregnant)
+        if any(w in text for w in ("怎么保存", "怎么储存", "如何保存", "如何储存", "怎么存放", "储存方式")):
+            product = self._product(u, ctx)
+            if product is not None:
+                return tools.storage_answer(product)
+        return None
+
+    # ---------------------------------------------------------------- guided flows
+
+    def _start_flow(
+        self,
+        state: DialogueState,
+        name: str,
+        u: Understanding,
+        ctx: CustomerContext,
+        entry: Entry | None,
+        answer: str | None,
+    ) -> Reply:
+        facts: dict[str, Any] = {}
+        if u.slots.order_number:
+            facts["order_number"] = u.slots.order_number
+        elif ctx.identified and len(ctx.orders) == 1:
+            facts["order_number"] = ctx.orders[0].number
+        described = len(u.text.strip()) > 10
+        if described:
+            facts["description"] = u.text.strip()
+        state.flow = {"name": name, "facts": facts}
+        lead = f"{answer}\n" if answer else ""
+        return self._next_flow_step(state, u, lead, entry)
+
+    def _continue_flow(
+        self, state: DialogueState, u: Understanding, ctx: CustomerContext, entry: Entry | None, answer: str | None
+    ) -> Reply:
+        assert state.flow is not None
+        facts = state.flow["facts"]
+        awaiting = state.flow.get("awaiting")
+        if awaiting == "order_number":
+            if u.slots.order_number:
+                facts["order_number"] = u.slots.order_number
+            elif _SKIP.search(u.text):
+                facts["order_number"] = None
+            elif entry is not None and answer is not None:
+                # A question in the middle of the flow gets its answer; the flow waits.
+                return Reply(f"{answer}\n（{self._prompt(state)}）", "answer", u, entry_key=entry.key)
+            else:
+                return Reply(f"没有识别到订单号，{self._prompt(state)}", "flow", u)
+        elif awaiting == "description":
+            facts["description"] = u.text.strip()
+        return self._next_flow_step(state, u, "", None)
+
+    @staticmethod
+    def _prompt(state: DialogueState) -> str:
+        awaiting = (state.flow or {}).get("awaiting")
+        if awaiting == "order_number":
+            return "请提供订单号（没有可回复“没有”）"
+        return "请简单描述一下遇到的问题或退换原因"
+
+    def _next_flow_step(self, state: DialogueState, u: Understanding, lead: str, entry: Entry | None) -> Reply:
+        assert state.flow is not None
+        facts = state.flow["facts"]
+        name = state.flow["name"]
+        key = entry.key if entry is not None and lead else None
+        if "order_number" not in facts:
+            state.flow["awaiting"] = "order_number"
+            what = "退换货" if name == "return" else "投诉"
+            return Reply(f"{lead}好的，为您办理{what}。{self._prompt(state)}。", "flow", u, entry_key=key)
+        if "description" not in facts:
+            state.flow["awaiting"] = "description"
+            return Reply(f"{lead}{self._prompt(state)}。", "flow", u, entry_key=key)
+        result = {"flow": name, **facts}
+        state.flow = None
+        what = "退换货申请" if name == "return" else "投诉"
+        return Reply(
+            f"{lead}已为您提交{what}（工单 {TICKET}），专员会在规定时间内联系您，进度可随时问我。",
+            "flow",
+            u,
+            entry_key=key,
+            flow_result=result,
+            ticket_kind="return" if name == "return" else "complaint",
+        )
+
+
+def is_risk_entry(entry: Entry) -> bool:
+    return (
+        entry.intent == "adverse_reaction" or entry.category == "adverse_reaction" or bool(RISK_TAGS & set(entry.tags))
+    )
+
+
+class EntryClassifier:
+    """A linear model over character n-grams that learns each entry from its phrasings and answer; its scores
+    re-rank BM25's candidates, which helps with paraphrases that share few words with any stored phrasing."""
+
+    def __init__(self, vectorizer: Any, model: Any) -> None:
+        self.vectorizer = vectorizer
+        self.model = model
+        self.classes = {int(c): n for n, c in enumerate(model.classes_)}
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], labels: Sequence[int]) -> EntryClassifier:
+        """Texts are an entry's phrasings and its answer document, labels the entry's index."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
+        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
+        model = LinearSVC(C=0.5).fit(vectorizer.fit_transform(texts), list(labels))
+        return cls(vectorizer, model)
+
+    def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        scores = self.model.decision_function(self.vectorizer.transform([query]))[0]
+        if scores.ndim == 0:  # two entries only: one score for the second class
+            scores = np.asarray([-float(scores), float(scores)])
+        top = max(h.score for h in hits)
+
+        def fused(h: Hit) -> float:
+            column = self.classes.get(h.entry)
+            return h.score / top + ENTRY_MODEL_WEIGHT * (float(scores[column]) if column is not None else -1.0)
+
+        return sorted(hits, key=fused, reverse=True)
+
+
+def summary(messages: Sequence[str], reply: Reply) -> str:
+    """A short handoff summary so the agent never has to ask the customer to repeat themselves."""
+    u = reply.understanding
+    first = next((m for m in messages if m.strip()), u.text)
+    parts = [f"客户问题：{first[:80]}"]
+    if len(messages) > 1:
+        parts.append(f"最新消息：{u.text[:80]}")
+    parts.append(f"识别意图：{u.intent}（{u.intent_probability:.0%}）")
+    if u.entry is not None:
+        parts.append(f"最接近的知识：{u.entry.key}（置信度 {u.confidence:.0%}）")
+    parts.append(f"情绪：{u.emotion.label}")
+    if u.risks:
+        parts.append("风险词：" + "、".join(sorted({r.word for r in u.risks})))
+    slots = u.slots.as_dict()
+    if slots:
+        parts.append("已提取：" + "，".join(f"{k}={v}" for k, v in slots.items()))
+    parts.append(f"转人工原因：{reply.handoff_reason or reply.action}")
+    return "；".join(parts)

@@ -1,0 +1,200 @@
+"""Emotion and risk in a customer's message, from lexicons shipped with the package (no training data).
+
+Risk words must reach a person at once (SPEC §5): adverse reactions, hospital, media exposure, regulators (12315)
+and lawyers. Pregnancy and infants are *sensitive*: with a health event they make the case a risk (and are
+named in the handoff), but alone they are a normal question — "孕妇钙能放多久" asks about a product called 孕妇钙,
+and "孕妇能喝吗" has a knowledge-base answer that already says to follow the doctor. A risk word that is plainly
+negated ("没有过敏") does not count. Emotion is a lexicon score with negation and degree words; anger and
+urgency have their own lists.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import jieba
+
+from aftersales.kit.text import warm_up
+
+RISK_WORDS: dict[str, tuple[str, ...]] = {
+    "adverse_reaction": (
+        "过敏", "起疹子", "疹子", "红疹", "皮疹", "荨麻疹", "发痒", "瘙痒", "腹泻", "拉肚子", "拉稀", "呕吐", "吐了",
+        "上吐下泻", "恶心想吐", "肚子疼", "肚子痛", "胃疼", "胃痛", "头晕", "中毒", "食物中毒", "发烧", "便血",
+        "喘不上气", "呼吸困难", "流鼻血", "心慌", "不良反应", "出血",
+        "一直吐", "想吐", "肿了", "红肿", "肿起来", "嘴唇肿", "喉咙肿", "发麻", "麻木", "风团", "起包", "抽搐",
+        "昏迷", "晕倒", "休克", "窒息", "误食", "吞下", "吞了", "噎住", "卡住喉咙", "烫伤", "划伤", "割伤",
+        "身体不适", "不舒服了", "拉了好几次", "便秘严重",
+    ),
+    "hospital": ("住院", "医院", "急诊", "就医", "挂水", "输液", "看医生", "去医院", "诊所", "病历", "诊断"),
+    "media": ("曝光", "媒体", "记者", "上新闻", "电视台", "发微博", "发抖音", "网上曝", "小红书曝"),
+    "regulator": ("12315", "12345", "消协", "消费者协会", "市场监管", "工商局", "质监局", "食药监"),
+    "legal": ("律师", "起诉", "法院", "告你们", "打官司", "索赔"),
+}  # fmt: skip
+SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
+    "pregnancy": ("孕妇", "怀孕", "孕期", "备孕", "哺乳期", "哺乳", "孕早期", "孕中期", "孕晚期", "坐月子", "产后"),
+    "infant": ("婴儿", "新生儿", "宝宝", "月龄"),
+}
+NEGATORS = ("没有", "没", "不是", "不", "无", "未", "并非")
+# "有没有过敏" and "会不会过敏" ask about the risk; they are not a denial of it.
+_ASKING = ("有没有", "会不会", "是不是", "能不能", "可不可以")
+
+NEGATIVE = {
+    "差": 2, "太差": 3, "很差": 3, "垃圾": 3, "失望": 2, "很失望": 3, "坑": 2, "坑人": 3, "骗": 2, "骗子": 3,
+    "烂": 2, "慢": 1, "太慢": 2, "难吃": 2, "难喝": 2, "难用": 2, "恶心": 2, "后悔": 2, "无语": 2, "郁闷": 2,
+    "生气": 2, "愤怒": 3, "气死": 3, "差评": 3, "投诉": 2, "退货": 1, "退款": 1, "假货": 3, "假的": 2, "破": 1,
+    "破损": 2, "坏": 1, "坏了": 2, "变质": 2, "发霉": 2, "过期": 2, "异味": 2, "臭": 2, "酸了": 2, "漏": 1,
+    "问题": 1, "毛病": 2, "不值": 2, "不好": 2, "不行": 2, "不满": 2, "不满意": 3, "不推荐": 3, "别买": 3,
+    "掉色": 2, "起球": 2, "缩水": 2, "褪色": 2, "脱线": 2, "质量差": 3, "太贵": 1, "贵": 1, "不舒服": 2,
+    "糟糕": 3, "麻烦": 1, "敷衍": 3, "态度差": 3, "没人理": 3, "不理": 2, "欺骗": 3, "忽悠": 3, "上当": 3,
+    "受骗": 3, "错": 1, "少了": 2, "不对": 1, "没用": 2, "无效": 2, "一般": 1, "凑合": 1, "勉强": 1, "不如": 1,
+    "噪音": 2, "卡": 1, "死机": 3, "发热": 1, "发烫": 2, "闪退": 3, "脏": 2, "旧": 1, "吵": 2, "霉": 2,
+    "划痕": 2, "瑕疵": 2, "残次": 3, "次品": 3, "粗糙": 2, "单薄": 1, "薄": 1, "小气": 1, "虚标": 3, "缺": 1,
+    "等了": 1, "还没到": 2, "还没发": 2, "不发货": 3, "退": 1, "换货": 1, "算了": 1, "不会再": 3, "再也不": 3,
+    "最后一次": 2, "呵呵": 2, "无法": 1, "不能": 1, "失败": 2, "拒绝": 2, "可惜": 2, "遗憾": 2, "一星": 3,
+    "不新鲜": 3, "烂了": 3, "坏的": 3, "苦": 1, "涩": 1, "硬": 1, "不甜": 2, "没味": 2, "酸": 1, "小": 1,
+    "不怎么样": 3, "不咋地": 3, "不咋样": 3, "差劲": 3, "垃圾货": 3, "骗人": 3, "黑心": 3, "欺诈": 3,
+    "浪费": 2, "没意思": 2, "无聊": 2, "枯燥": 2, "不符": 2, "不一致": 2, "不够": 1, "太少": 2, "偏小": 1,
+    "偏大": 1, "色差": 2, "难闻": 2, "刺鼻": 2, "不爽": 2, "烦": 1, "吐槽": 2, "不靠谱": 3, "不专业": 3,
+    "粗制滥造": 3, "偷工减料": 3, "做工差": 3, "不建议": 2, "慎买": 3, "不划算": 2, "贵了": 1, "降价": 1,
+    "退掉": 2, "退了": 2, "差距": 1, "缺点": 1, "不足": 1, "一般般": 2, "不值得": 3, "令人失望": 3, "太失望": 3,
+    "坑爹": 3, "忍": 1, "崩溃": 2, "抓狂": 2, "扯淡": 3, "不负责": 3, "不负责任": 3, "推脱": 2, "推卸": 2,
+    "不值钱": 2, "盗版": 3, "印刷": 0, "错别字": 2, "缺页": 3, "模糊": 2, "破旧": 2, "褶皱": 1, "掉渣": 1,
+    "不清楚": 1, "不明白": 1, "看不懂": 2, "不适合": 2, "不实用": 2, "没用处": 2, "鸡肋": 2, "受不了": 2,
+    "太难": 1, "很难": 1, "失败的": 2, "骗钱": 3, "虚假": 3, "夸大": 2, "名不副实": 3, "华而不实": 3,
+    "不推荐购买": 3, "不会再买": 3, "不再": 2, "再也": 1, "很慢": 2, "慢死": 3, "好久": 1, "迟迟": 2,
+}  # fmt: skip
+POSITIVE = {
+    "好": 1, "很好": 2, "非常好": 3, "不错": 2, "挺好": 2, "满意": 2, "很满意": 3, "喜欢": 2, "很喜欢": 3,
+    "好吃": 2, "好喝": 2, "好用": 2, "推荐": 2, "赞": 2, "棒": 2, "很棒": 3, "值": 1, "值得": 2, "实惠": 2,
+    "划算": 2, "便宜": 1, "快": 1, "很快": 2, "及时": 2, "新鲜": 2, "舒服": 2, "漂亮": 2, "好看": 2, "正品": 2,
+    "给力": 2, "完美": 3, "谢谢": 1, "感谢": 1, "耐心": 2, "热情": 2, "周到": 2, "贴心": 2, "惊喜": 2, "好评": 3,
+    "五星": 3, "支持": 1, "放心": 2, "信赖": 2, "回购": 2, "还会": 1, "清晰": 1, "流畅": 2, "方便": 1, "干净": 1,
+    "柔软": 2, "保暖": 2, "合身": 2, "甜": 1, "香": 1, "入味": 1, "精美": 2, "结实": 1, "性价比高": 3, "超值": 3,
+    "物美价廉": 3, "满分": 3, "喜欢的": 2, "好看的": 2, "挺不错": 3, "还不错": 2, "大方": 1, "舒适": 2, "齐全": 1,
+    "精彩": 2, "有趣": 2, "有意思": 2, "感人": 2, "受益": 2, "受益匪浅": 3, "启发": 2, "经典": 2, "值得一读": 3,
+    "好书": 3, "好评如潮": 3, "爱不释手": 3, "优秀": 2, "出色": 2, "不错的": 2, "喜爱": 2, "开心": 2, "愉快": 2,
+    "满足": 1, "超赞": 3, "好极了": 3, "惊艳": 3, "靠谱": 2, "专业": 1, "实用": 2, "细致": 2, "清新": 1,
+    "好吃的": 2, "甜甜的": 2, "很甜": 2, "多汁": 2, "水分足": 2, "个大": 1, "顺滑": 2, "柔顺": 2, "好闻": 2,
+    "神速": 2, "迅速": 2, "准时": 1, "完好": 1, "完好无损": 2, "包装好": 2, "物流快": 2, "发货快": 2, "挺快": 2,
+    "非常满意": 3, "很好用": 3, "不后悔": 2, "推荐购买": 3, "很划算": 3, "值得购买": 3, "会回购": 3, "性价比": 1,
+}  # fmt: skip
+ANGER = (
+    "气死", "愤怒", "垃圾", "骗子", "骗人", "黑心", "坑人", "太差", "恶心", "滚", "什么破", "差评", "投诉你们",
+    "我要投诉", "欺骗", "忽悠", "再也不", "无良", "混蛋", "他妈", "妈的", "tm", "搞什么", "你们怎么回事", "没人管",
+    "一而再", "忍无可忍", "太过分", "过分", "欺负人", "敷衍", "什么态度", "退钱", "给个说法", "说法",
+)  # fmt: skip
+URGENCY = ("急", "着急", "赶紧", "马上", "立刻", "尽快", "快点", "等着用", "今天必须", "十万火急", "急用", "速度")
+DEGREE = {"太": 1.5, "很": 1.3, "非常": 1.6, "特别": 1.5, "超级": 1.6, "极其": 1.8, "真": 1.3, "好": 1.0, "挺": 1.1}
+_CONTRAST = frozenset({"但是", "可是", "不过", "但", "然而", "只是", "就是"})
+_NEGATION_TOKENS = frozenset({"不", "没", "没有", "别", "无", "未", "不是", "并不", "不太", "不怎么", "毫无"})
+_EXCLAIM = re.compile(r"[!！]{2,}|[?？]{3,}")
+
+
+@dataclass(frozen=True)
+class Risk:
+    kind: str
+    word: str
+
+
+@dataclass(frozen=True)
+class Emotion:
+    label: str  # calm | negative | angry | urgent | positive
+    score: float  # < 0 negative, > 0 positive
+    anger: bool = False
+    urgency: bool = False
+    words: tuple[str, ...] = field(default=())
+
+
+def _negated(text: str, start: int) -> bool:
+    before = text[max(0, start - 4) : start]
+    if any(before.endswith(a) for a in _ASKING):
+        return False
+    return any(before.endswith(n) or before[-3:].startswith(n) for n in NEGATORS)
+
+
+def detect_risks(text: str) -> list[Risk]:
+    """Every risk word present and not negated (the longest word wins where two overlap), plus the sensitive
+    groups (pregnancy, infants) when a risk is present."""
+    found = _find(text, RISK_WORDS)
+    if found:
+        found += _find(text, SENSITIVE_WORDS)
+    return found
+
+
+def _find(text: str, groups: dict[str, tuple[str, ...]]) -> list[Risk]:
+    found: list[Risk] = []
+    lowered = text.lower()
+    taken: list[tuple[int, int]] = []
+    candidates = sorted(
+        ((w, kind) for kind, ws in groups.items() for w in ws), key=lambda item: len(item[0]), reverse=True
+    )
+    for word, kind in candidates:
+        for match in re.finditer(re.escape(word), lowered):
+            span = (match.start(), match.end())
+            if any(s < span[1] and span[0] < e for s, e in taken):
+                continue
+            taken.append(span)
+            if not _negated(lowered, match.start()):
+                found.append(Risk(kind, word))
+    return found
+
+
+def detect_emotion(text: str) -> Emotion:
+    """Lexicon polarity with negation ("不好" is negative, "不差" is not) and degree words ("太差")."""
+    warm_up()
+    tokens = jieba.lcut(text.lower())
+    score = 0.0
+    hits: list[str] = []
+    clause_factor = 1.0
+    for i, token in enumerate(tokens):
+        if token in _CONTRAST:
+            # "包装不错，但是味道很怪": what follows "但是" is what the customer means.
+            score *= 0.5
+            clause_factor = 1.5
+            continue
+        weight: float = NEGATIVE.get(token, 0) * -1 or POSITIVE.get(token, 0)
+        if not weight and len(token) > 1 and token[0] in "不没" and token[1:] in POSITIVE:
+            weight = -POSITIVE[token[1:]]  # "不好吃", "没意思"-style words jieba keeps whole
+        if not weight:
+            continue
+        weight *= clause_factor
+        window = tokens[max(0, i - 3) : i]
+        factor = 1.0
+        for w in window:
+            factor *= DEGREE.get(w, 1.0)
+        if any(w in _NEGATION_TOKENS for w in window):
+            # "不好" flips to negative; "不差" is only mildly positive.
+            weight = -weight * (0.5 if weight < 0 else 1.0)
+        score += weight * factor
+        hits.append(token)
+    for phrase in ("不好", "不行", "不满意", "不推荐", "不值", "不新鲜", "不舒服"):
+        if phrase in text and phrase not in hits:
+            score -= 2
+            hits.append(phrase)
+    anger = any(w in text.lower() for w in ANGER) or (bool(_EXCLAIM.search(text)) and score < 0)
+    urgency = any(w in text for w in URGENCY)
+    if anger:
+        label = "angry"
+    elif urgency:
+        label = "urgent"
+    elif score < 0:
+        label = "negative"
+    elif score > 0:
+        label = "positive"
+    else:
+        label = "calm"
+    return Emotion(label=label, score=round(score, 2), anger=anger, urgency=urgency, words=tuple(hits))
+
+
+def is_negative(text: str) -> bool:
+    """Binary polarity for evaluation on review data: negative when the lexicon score is below zero."""
+    emotion = detect_emotion(text)
+    return emotion.score < 0 or emotion.anger
+
+
+DE_ESCALATION = {
+    "angry": "非常抱歉给您带来了不好的体验，您的心情我们完全理解。",
+    "urgent": "明白您很着急，我们会尽快为您处理。",
+    "negative": "抱歉让您遇到这样的情况。",
+}

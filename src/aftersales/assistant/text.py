@@ -1,0 +1,133 @@
+"""Tokens for Chinese retrieval: jieba words plus character bigrams, so a paraphrase that jieba splits
+differently ("保质期多久" / "保质多长时间") still shares most of its tokens with the stored question."""
+
+from __future__ import annotations
+
+import re
+
+import jieba
+
+from aftersales.kit.text import warm_up
+
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+_KEEP = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]+")
+# Particles and politeness carry no meaning for matching but would otherwise dominate short questions.
+STOPWORDS = frozenset(
+    [
+        "的",
+        "了",
+        "吗",
+        "呢",
+        "啊",
+        "吧",
+        "呀",
+        "哦",
+        "嘛",
+        "么",
+        "哈",
+        "啦",
+        "诶",
+        "嗯",
+        "亲",
+        "您好",
+        "你好",
+        "请问",
+        "请",
+        "一下",
+        "我",
+        "我们",
+        "你",
+        "你们",
+        "您",
+        "这个",
+        "那个",
+        "是",
+        "在",
+        "有",
+        "就",
+        "都",
+        "也",
+        "还",
+        "想",
+        "问",
+        "问下",
+        "想问",
+        "麻烦",
+        "谢谢",
+        "一个",
+        "个",
+        "和",
+        "与",
+        "及",
+        "或",
+        "吗",
+        "啥",
+        "呐",
+        "哇",
+        "喔",
+    ]
+)
+
+
+def words(text: str) -> list[str]:
+    """jieba precise-mode words, lower-cased, without punctuation or particles."""
+    warm_up()
+    out: list[str] = []
+    for token in jieba.lcut(text.lower()):
+        if _KEEP.fullmatch(token) and token not in STOPWORDS:
+            out.append(token)
+    return out
+
+
+def char_bigrams(text: str) -> list[str]:
+    out: list[str] = []
+    for run in _CJK.findall(text):
+        out.extend("#" + run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+# Words customers use interchangeably in after-sales questions. A word in a group also yields the group's token,
+# so "能放多久" meets "保存几天" on "~duration" and "~keep" while exact words still count on their own.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "duration": ("多久", "多长时间", "几天", "多少天", "多长", "几个月", "多少时间", "保质期"),
+    "can": ("能不能", "可不可以", "可以", "能否", "行不行", "行吗", "能", "可否", "允许"),
+    "how": ("怎么", "如何", "怎样", "咋", "怎么样", "怎么办", "咋办"),
+    "keep": ("保存", "储存", "存放", "储藏", "保管", "存", "放"),
+    "consume": ("吃", "服用", "喝", "食用", "饮用", "用"),
+    "child": ("孩子", "小孩", "儿童", "宝宝", "小朋友", "娃", "儿子", "女儿", "婴儿", "幼儿"),
+    "elderly": ("老人", "老年人", "爸妈", "父母", "我妈", "我爸", "中老年"),
+    "pregnant": ("孕妇", "怀孕", "孕期", "备孕", "哺乳期"),
+    "return": ("退货", "退", "退掉", "退回", "不要了"),
+    "exchange": ("换货", "换", "更换", "调换", "换个"),
+    "refund": ("退款", "退钱", "到账", "退回来"),
+    "delivery": ("快递", "物流", "配送", "送货", "派送", "送到", "到货"),
+    "ship": ("发货", "发出", "寄出", "出库", "发走"),
+    "spoiled": ("坏", "变质", "变味", "酸", "坏了", "臭"),
+    "price": ("价格", "多少钱", "价钱", "贵", "便宜"),
+    "discount": ("优惠", "活动", "打折", "折扣", "满减", "券", "优惠券", "促销"),
+    "invoice": ("发票", "开票", "专票", "普票"),
+    "fridge": ("冷藏", "冰箱", "冷冻", "冻"),
+    "wash": ("洗", "清洗", "水洗", "洗涤", "干洗", "手洗", "机洗"),
+    "size": ("尺码", "码", "大小", "号", "码数", "尺寸"),
+    "fake": ("假", "假货", "正品", "真假", "真的"),
+    "broken": ("破损", "破", "压坏", "漏", "碎", "摔坏"),
+    "order": ("订单", "单子", "下单", "买的"),
+}
+_SYNONYM_OF = {word: f"~{group}" for group, members in SYNONYMS.items() for word in members}
+
+
+def char_unigrams(text: str) -> list[str]:
+    return ["@" + c for run in _CJK.findall(text) for c in run]
+
+
+def retrieval_tokens(text: str) -> list[str]:
+    """What the ranking index sees: words, character bigrams and single characters (prefixed so they never
+    collide with words). Single characters let "缩" match "缩水" when jieba keeps the word whole."""
+    ws = words(text)
+    return ws + [_SYNONYM_OF[w] for w in ws if w in _SYNONYM_OF] + char_bigrams(text) + char_unigrams(text)
+
+
+def baseline_tokens(text: str) -> list[str]:
+    """The plain BM25 baseline's view: jieba words only, nothing else."""
+    warm_up()
+    return [t for t in jieba.lcut(text.lower()) if _KEEP.fullmatch(t)]

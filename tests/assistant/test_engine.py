@@ -1,0 +1,180 @@
+"""The assistant's dialogue policy on a small fixture knowledge base (no database)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from aftersales.assistant import tools
+from aftersales.assistant.engine import CustomerContext, DialogueState, OrderFacts
+from aftersales.assistant.knowledge import ProductFacts
+from aftersales.assistant.signals import detect_emotion, detect_risks
+from aftersales.assistant.slots import extract
+
+TODAY = date(2026, 11, 23)
+MILK = ProductFacts(sku="MLK-001", name="牧云 巴氏鲜奶", category="dairy", shelf_life_days=7, storage="2-6℃冷藏")
+
+
+def ctx(**kw):
+    return CustomerContext(today=kw.pop("today", TODAY), catalogue=kw.pop("catalogue", [MILK]), **kw)
+
+
+def ask(assistant, *messages, context=None):
+    state = DialogueState()
+    reply = None
+    for m in messages:
+        reply = assistant.respond(state, m, context or ctx())
+    return reply, state
+
+
+def test_a_known_question_is_answered_from_its_entry(mini_assistant):
+    reply, _ = ask(mini_assistant, "能开增值税发票吗")
+    assert (reply.action, reply.entry_key, reply.handoff) == ("answer", "invoice", False)
+    assert "电子发票" in reply.text
+
+
+def test_follow_up_resolves_against_the_previous_question(mini_assistant):
+    first, state = ask(mini_assistant, "每天喝多少牛奶合适")
+    assert first.entry_key == "milk-daily-amount"
+    follow = mini_assistant.respond(state, "那孕妇呢？", ctx())
+    assert follow.understanding.follow_up
+    assert follow.entry_key == "milk-pregnancy"
+    assert "孕期" in follow.text
+
+
+def test_the_same_follow_up_without_a_previous_question_is_not_guessed(mini_assistant):
+    reply, _ = ask(mini_assistant, "那孕妇呢？")
+    assert not reply.understanding.follow_up
+    assert reply.entry_key != "milk-daily-amount"
+
+
+@pytest.mark.parametrize("question", ["你们卖手机吗", "帮我订一张去北京的机票", "花呗怎么还款"])
+def test_a_question_outside_the_knowledge_base_gets_an_honest_handoff_not_a_guess(mini_assistant, question):
+    reply, _ = ask(mini_assistant, question)
+    assert reply.handoff and reply.handoff_reason == "low_confidence"
+    assert reply.entry_key is None
+    assert "无法准确回答" in reply.text and "同事" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("孩子喝了你们的牛奶拉肚子", "adverse_reaction"),
+        ("我爸喝完住院了", "hospital"),
+        ("再不处理我就找媒体曝光", "media"),
+        ("我已经打了12315", "regulator"),
+    ],
+)
+def test_risk_words_hand_over_at_once_at_l3(mini_assistant, text, kind):
+    reply, _ = ask(mini_assistant, text)
+    assert reply.handoff and reply.handoff_reason == "risk" and reply.severity == "L3"
+    assert kind in {r.kind for r in reply.understanding.risks}
+
+
+def test_negated_risk_word_is_not_a_risk():
+    assert detect_risks("喝了没有过敏，就是想问保质期") == []
+    assert detect_risks("会不会过敏") != []  # asking about an allergy still reaches a person
+
+
+def test_pregnancy_alone_is_a_question_but_with_a_symptom_it_is_a_risk():
+    assert detect_risks("孕妇钙能放多久") == []
+    kinds = {r.kind for r in detect_risks("孕妇喝了以后一直吐")}
+    assert kinds == {"adverse_reaction", "pregnancy"}
+
+
+def test_anger_is_de_escalated_and_handed_over(mini_assistant):
+    reply, _ = ask(mini_assistant, "什么破牛奶，气死我了，你们太差了！！")
+    assert reply.handoff and reply.handoff_reason == "anger"
+    assert reply.text.startswith("非常抱歉")
+
+
+def test_asking_for_a_person_hands_over(mini_assistant):
+    reply, _ = ask(mini_assistant, "转人工")
+    assert reply.handoff and reply.handoff_reason == "request"
+
+
+def test_an_entry_outside_its_validity_dates_is_never_given(mini_assistant):
+    during, _ = ask(mini_assistant, "双十一有什么活动", context=ctx(today=date(2026, 11, 5)))
+    after, _ = ask(mini_assistant, "双十一有什么活动")
+    assert during.entry_key == "double-eleven"
+    assert after.entry_key != "double-eleven" and after.handoff
+
+
+def test_product_facts_come_from_the_catalogue(mini_assistant):
+    reply, _ = ask(mini_assistant, "鲜牛奶的保质期是多少天")
+    assert reply.entry_key == "milk-shelf-life" and "7天" in reply.text
+    changed = ProductFacts(sku="MLK-001", name="牧云 巴氏鲜奶", category="dairy", shelf_life_days=5)
+    reply, _ = ask(mini_assistant, "鲜牛奶的保质期是多少天", context=ctx(catalogue=[changed]))
+    assert "5天" in reply.text and "7天" not in reply.text
+
+
+def test_a_fact_missing_from_the_catalogue_is_not_invented(mini_assistant):
+    unknown = ProductFacts(sku="MLK-001", name="牧云 巴氏鲜奶", category="dairy", shelf_life_days=None)
+    reply, _ = ask(mini_assistant, "鲜牛奶的保质期是多少天", context=ctx(catalogue=[unknown]))
+    assert reply.handoff and reply.handoff_reason == "missing_fact"
+    assert "{shelf_life_days}" not in reply.text
+
+
+def test_order_status_is_answered_from_the_customers_own_order(mini_assistant):
+    order = OrderFacts(
+        number="SMP202611200001",
+        status="in_transit",
+        carrier="顺丰冷运",
+        tracking_number="SF123",
+        products=("牧云 巴氏鲜奶",),
+        product_skus=("MLK-001",),
+    )
+    reply, _ = ask(mini_assistant, "查一下我的订单", context=ctx(orders=[order], identified=True))
+    assert reply.entry_key == "order-status"
+    assert "SMP202611200001" in reply.text and "运输中" in reply.text and "SF123" in reply.text
+    anonymous, state = ask(mini_assistant, "查一下我的订单")
+    assert "订单号和下单手机号" in anonymous.text and state.pending_lookup == "order-status"
+
+
+def test_return_flow_gathers_the_facts_before_opening_a_ticket(mini_assistant):
+    state = DialogueState()
+    first = mini_assistant.respond(state, "我要退货", ctx())
+    assert first.action == "flow" and "订单号" in first.text and first.flow_result is None
+    second = mini_assistant.respond(state, "订单号 SMP202611200001", ctx())
+    assert second.flow_result is None and "原因" in second.text
+    third = mini_assistant.respond(state, "牛奶打开就是酸的，已经结块了", ctx())
+    assert third.flow_result == {
+        "flow": "return",
+        "order_number": "SMP202611200001",
+        "description": "牛奶打开就是酸的，已经结块了",
+    }
+    assert third.ticket_kind == "return" and state.flow is None
+
+
+def test_slots_are_extracted():
+    slots = extract("订单号SMP202611200001，手机13812345601，批号MLK20261120B，11月20日买的，孩子8岁", TODAY, [MILK])
+    assert slots.order_number == "SMP202611200001"
+    assert slots.phone == "13812345601"
+    assert slots.batch_code == "MLK20261120B"
+    assert slots.dates == [date(2026, 11, 20)]
+    assert slots.age_years == 8
+    assert extract("昨天买的巴氏鲜奶", TODAY, [MILK]).dates == [date(2026, 11, 22)]
+    assert extract("昨天买的巴氏鲜奶", TODAY, [MILK]).product_sku == "MLK-001"
+
+
+def test_calcium_need_by_age():
+    assert tools.daily_calcium_mg(0.3) == 200
+    assert tools.daily_calcium_mg(8) == 1000
+    assert tools.daily_calcium_mg(12) == 1200
+    assert tools.daily_calcium_mg(30) == 800
+    assert tools.daily_calcium_mg(65) == 1000
+    assert tools.daily_calcium_mg(28, pregnant=True) == 1000
+    with pytest.raises(ValueError):
+        tools.daily_calcium_mg(-1)
+
+
+def test_calcium_tool_answers_with_the_age_given(mini_assistant):
+    reply, _ = ask(mini_assistant, "12岁的孩子每天需要多少钙")
+    assert "1200 mg" in reply.text and not reply.handoff
+
+
+def test_emotion_lexicon_handles_negation():
+    assert detect_emotion("质量很好，很满意").score > 0
+    assert detect_emotion("质量不好，很失望").score < 0
+    assert detect_emotion("快递太慢了，赶紧给我发货").urgency
