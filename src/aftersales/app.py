@@ -161,6 +161,10 @@ def create_app(
     for router in (agents_router, catalog_router, tickets_router, portal_router, sla_router):
         app.include_router(router, prefix="/api/v1")
 
+    from aftersales.web import install as install_web
+
+    install_web(app)
+
     @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")
     def healthz() -> dict[str, str]:
         with db.engine.connect() as conn:
