@@ -111,7 +111,7 @@ def logout(request: Request, db: DbSession, now: Now) -> Response:
     if session.token:
         agents_service.revoke_token(db, session.token, now)
         db.commit()
-    session.log_out()
+        session.log_out()
     return redirect(request, "/login")
 
 
