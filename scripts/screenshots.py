@@ -85,7 +85,11 @@ def main() -> int:
             shot(f"/app/tickets/{ticket_id}", "ticket")
             shot("/app/dashboard", "dashboard")
             phone = browser.new_context(
-                viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+                viewport={"width": 390, "height": 844},
+                device_scale_factor=2,
+                is_mobile=True,
+                has_touch=True,
+                locale="zh-CN",
             )
             phone.add_cookies([{"name": "as_lang", "value": args.lang, "url": base}])
             page = phone.new_page()

@@ -413,3 +413,43 @@ def test_every_nav_entry_is_a_page_route(app):
 
     paths = {path for method, path in MATRIX if method == "GET"}
     assert {item.path for item in all_items()} <= paths
+
+
+# ---------------------------------------------------------------- query budgets
+
+
+def _statements(database, fn) -> int:
+    from sqlalchemy import event
+
+    count = 0
+
+    def on_execute(*_args) -> None:
+        nonlocal count
+        count += 1
+
+    event.listen(database.engine, "before_cursor_execute", on_execute)
+    try:
+        fn()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", on_execute)
+    return count
+
+
+def test_queue_page_costs_the_same_for_5_or_25_tickets(web, database):
+    """No query per row: customers, agents and counts are loaded once per page."""
+
+    def add(n: int) -> None:
+        for i in range(n):
+            web.api.post(
+                f"{API}/tickets",
+                headers=web.headers["admin"],
+                json={"description": "客服态度太差了", "channel": "web", "customer": {"phone": f"1350000{i:04d}"}},
+            )
+
+    client = web.browsers["supervisor"]
+    add(5)
+    small = _statements(database, lambda: client.get("/app/queue?view=open"))
+    add(20)
+    large = _statements(database, lambda: client.get("/app/queue?view=open"))
+    assert large == small, (small, large)
+    assert small <= 20, small

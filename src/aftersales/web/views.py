@@ -17,6 +17,7 @@ from aftersales.agents import api as agents_api
 from aftersales.agents import service as agents_service
 from aftersales.agents.schemas import LoginRequest
 from aftersales.catalog.models import Customer, Order
+from aftersales.catalog.service import customers_by_id
 from aftersales.kit.actor import Actor
 from aftersales.kit.deps import DbSession, Now, PathId
 from aftersales.kit.errors import Unauthorized, ValidationFailed
@@ -169,8 +170,7 @@ def _queue_values(
         name: repo.count(db, _queue_filters(name, actor, department, None, me.department), now) for name in QUEUE_VIEWS
     }
     agents = {a.id: a for a in _agents(db, actor)}
-    customer_ids = {t.customer_id for t in tickets if t.customer_id}
-    customers = {c.id: c for c in (db.get(Customer, cid) for cid in customer_ids) if c is not None}
+    customers = customers_by_id(db, {t.customer_id for t in tickets if t.customer_id})
     return {
         "tickets": tickets,
         "counts": counts,
