@@ -59,6 +59,11 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
     ("GET", "/app"): (READERS, _get("/app")),
     ("GET", "/app/queue"): (READERS, _get("/app/queue?view=open")),
     ("GET", "/app/queue/rows"): (READERS, _get("/app/queue/rows?view=open")),
+    ("GET", "/app/tickets/new"): (WRITERS, _get("/app/tickets/new")),
+    ("POST", "/app/tickets/new"): (
+        WRITERS,
+        _post("/app/tickets/new", {"channel": "phone", "phone": "13900000004", "description": "电话反映：牛奶漏了"}),
+    ),
     ("GET", "/app/tickets/{ticket_id}"): (READERS, _get("/app/tickets/{w.ticket_id}")),
     ("GET", "/app/tickets/{ticket_id}/live"): (READERS, _get("/app/tickets/{w.ticket_id}/live")),
     ("GET", "/app/tickets/{ticket_id}/attachments/{attachment_id}"): (

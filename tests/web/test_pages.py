@@ -453,3 +453,20 @@ def test_queue_page_costs_the_same_for_5_or_25_tickets(web, database):
     large = _statements(database, lambda: client.get("/app/queue?view=open"))
     assert large == small, (small, large)
     assert small <= 20, small
+
+
+def test_agent_records_a_phone_call_as_a_ticket(web):
+    response = web.post(
+        "owner",
+        "/app/tickets/new",
+        {"channel": "phone", "name": "王先生", "phone": "13900000077", "description": "电话反映：喝了牛奶后腹泻"},
+    )
+    assert response.status_code == 303
+    ticket_id = int(response.headers["location"].rsplit("/", 1)[1])
+    detail = web.api.get(f"{API}/tickets/{ticket_id}", headers=web.headers["admin"]).json()
+    assert detail["channel"] == "phone" and detail["severity"] == "L3"
+    assert detail["timeline"][0]["data"]["entered_by_agent"] == web.ids["owner"]
+    refused = web.post(
+        "owner", "/app/tickets/new", {"channel": "phone", "order_number": "NO-SUCH", "description": "订单问题"}
+    )
+    assert refused.status_code == 404 and "NO-SUCH" in refused.text and "订单问题" in refused.text

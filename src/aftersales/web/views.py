@@ -20,7 +20,7 @@ from aftersales.catalog.models import Customer, Order
 from aftersales.catalog.service import customers_by_id
 from aftersales.kit.actor import Actor
 from aftersales.kit.deps import DbSession, Now, PathId
-from aftersales.kit.errors import Unauthorized, ValidationFailed
+from aftersales.kit.errors import DomainError, Unauthorized, ValidationFailed
 from aftersales.tickets import api as tickets_api
 from aftersales.tickets import repository as repo
 from aftersales.tickets.models import CHANNELS, OPEN_STATUSES, Ticket
@@ -28,6 +28,7 @@ from aftersales.tickets.schemas import (
     AssignmentRequest,
     CollaboratorRequest,
     MessageCreate,
+    TicketCreate,
     TransitionRequest,
     TriageOverride,
 )
@@ -217,6 +218,48 @@ def queue_rows(
 ) -> Response:
     values = _queue_values(request, db, now, actor, view, department, q)
     return page(request, "_queue_rows.html", actor, **values)
+
+
+# ---------------------------------------------------------------- a ticket taken on the phone or at the counter
+
+
+@router.get("/app/tickets/new")
+def new_ticket_form(request: Request, actor: WriterPage) -> Response:
+    return page(request, "new_ticket.html", actor, channels=CHANNELS, values={}, error=None)
+
+
+@router.post("/app/tickets/new")
+def create_ticket(
+    request: Request,
+    actor: WriterPage,
+    db: DbSession,
+    now: Now,
+    channel: Annotated[str, Form(max_length=16)] = "phone",
+    name: Annotated[str, Form(max_length=100)] = "",
+    phone: Annotated[str, Form(max_length=20)] = "",
+    order_number: Annotated[str, Form(max_length=64)] = "",
+    subject: Annotated[str, Form(max_length=200)] = "",
+    description: Annotated[str, Form(max_length=20000)] = "",
+) -> Response:
+    values = {"channel": channel, "name": name, "phone": phone, "order_number": order_number,
+              "subject": subject, "description": description}  # fmt: skip
+    try:
+        body = parse(
+            TicketCreate,
+            channel=channel,
+            subject=subject.strip(),
+            description=description,
+            customer={"name": blank_to_none(name), "phone": phone.strip()} if phone.strip() else None,
+            order_number=blank_to_none(order_number),
+        )
+        created = tickets_api.create_ticket(body, request, Response(), actor, db, now)
+    except DomainError as exc:
+        db.rollback()
+        return page(
+            request, "new_ticket.html", actor, status_code=exc.status_code, channels=CHANNELS, values=values,
+            error=exc.message,
+        )  # fmt: skip
+    return redirect(request, f"/app/tickets/{created.id}")
 
 
 # ---------------------------------------------------------------- the ticket page
