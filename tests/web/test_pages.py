@@ -470,3 +470,11 @@ def test_agent_records_a_phone_call_as_a_ticket(web):
         "owner", "/app/tickets/new", {"channel": "phone", "order_number": "NO-SUCH", "description": "订单问题"}
     )
     assert refused.status_code == 404 and "NO-SUCH" in refused.text and "订单问题" in refused.text
+
+
+def test_pages_forbid_inline_scripts_and_framing(web):
+    page = web.browsers["owner"].get(f"/app/tickets/{web.ticket_id}")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    assert page.headers["x-frame-options"] == "DENY"
+    assert not re.search(r"<script>|\son[a-z]+=|javascript:", page.text)

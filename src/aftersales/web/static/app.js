@@ -115,6 +115,8 @@
   document.addEventListener("click", (ev) => {
     const row = ev.target.closest("#queue-rows tr.row");
     if (row && !ev.target.closest("a")) window.location = row.dataset.href;
+    if (ev.target.matches("[data-select-on-click]")) ev.target.select();
+    if (ev.target.matches("[data-back]") && history.length > 1) { ev.preventDefault(); history.back(); }
     if (ev.target.matches("[data-dismiss]")) ev.target.closest(".flash")?.remove();
     if (ev.target.matches("[data-close]")) ev.target.closest(".modal")?.setAttribute("hidden", "");
   });
