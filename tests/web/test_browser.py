@@ -145,3 +145,24 @@ def test_customer_opens_follows_and_answers_a_ticket_on_a_phone(chromium, web, b
     # TODO(issue 3): accept/decline the proposed resolution and answer the satisfaction survey (CSAT, NPS) here,
     # once those portal panels exist (web/portal.py PORTAL_PANELS).
     context.close()
+
+
+def test_supervisor_dashboard_draws_its_charts_under_the_content_security_policy(chromium, web, base_url):
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.goto(f"{base_url}/login?next=/app/dashboard")
+    page.fill("input[name=email]", web.emails["supervisor"])
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/app/dashboard")
+    page.locator("#panel-backlog .chart svg").wait_for()
+    page.locator("#panel-flow .chart svg").wait_for()
+    assert "暂无数据" in page.locator("#panel-satisfaction").inner_text()
+    # English is one click away and keeps the page.
+    page.click("text=EN")
+    page.wait_for_url("**/app/dashboard")
+    assert "Dashboard" in page.inner_text("h1")
+    assert not violations, violations
+    context.close()
