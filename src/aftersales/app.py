@@ -204,6 +204,10 @@ def create_app(
         app.include_router(router, prefix="/api/v1")
     app.include_router(assistant_widget_router)
 
+    from aftersales.web import install as install_web
+
+    install_web(app)
+
     @app.get("/healthz", tags=["ops"], summary="Liveness and database reachability")
     def healthz() -> dict[str, str]:
         with db.engine.connect() as conn:

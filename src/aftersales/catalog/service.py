@@ -98,3 +98,10 @@ def create_order(db: Session, data: OrderIn, now: datetime) -> Order:
     db.add(order)
     db.flush()
     return order
+
+
+def customers_by_id(db: Session, ids: set[int]) -> dict[int, Customer]:
+    """Many customers in one query (a page of tickets shows each one's customer)."""
+    if not ids:
+        return {}
+    return {c.id: c for c in db.scalars(select(Customer).where(Customer.id.in_(sorted(ids))))}

@@ -137,6 +137,8 @@ class DemoSummary:
             f"  SLA: {self.sla_breached} breached, {self.sla_warned} warned, {self.sla_paused} paused, "
             f"{self.escalated} escalated",
             "",
+            f"Workspace: {base}/  (log in with an account below; supervisors see the dashboard)",
+            f"Portal:    {base}/portal/new  (customers open a ticket; no password)",
             f"API:       {base}/api/v1",
             f"API docs:  {base}/docs",
             "",

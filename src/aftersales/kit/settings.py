@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     survey_reopen_on_low_score: bool = True
     survey_link_max_age_days: int = Field(default=30, gt=0)
     service_policies: Path | None = Field(default=None, description="YAML of return/approval/entitlement policies")
+    session_cookie_secure: bool = Field(
+        default=False, description="Send the workspace session cookie over HTTPS only; set true behind TLS"
+    )
+    portal_rate_limit: str = Field(
+        default="60/minute", description="Requests one client address may make to the customer portal"
+    )
+    portal_open_rate_limit: str = Field(
+        default="5/minute;20/hour", description="Tickets one client address may open through the portal"
+    )
+    login_rate_limit: str = Field(default="10/minute", description="Workspace login attempts per address")
 
     @field_validator("database_url")
     @classmethod
@@ -73,6 +83,28 @@ class Settings(BaseSettings):
             raise ValueError("only sqlite:// and postgresql+psycopg:// URLs are supported")
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             value = "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai") from exc
+        return value
+
+    @field_validator("portal_rate_limit", "portal_open_rate_limit", "login_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit: {value!r}; write e.g. 5/minute;20/hour") from exc
         return value
 
     @model_validator(mode="after")

@@ -205,3 +205,42 @@ def open_load_by_agent(db: Session, agent_ids: list[int]) -> dict[int, int]:
         return {}
     rows = db.execute(_OPEN_LOAD, {"agent_ids": agent_ids})
     return {agent_id: count for agent_id, count in rows if agent_id is not None}
+
+
+# ---------------------------------------------------------------- pages: queues and the dashboard
+
+
+def attachments(db: Session, ticket_id: int) -> list[Attachment]:
+    return list(db.scalars(select(Attachment).where(Attachment.ticket_id == ticket_id).order_by(Attachment.id)))
+
+
+def list_by_due(db: Session, filters: TicketFilters, now: datetime, *, limit: int) -> list[Ticket]:
+    """A work queue: the ticket whose SLA falls due first on top; tickets without a running clock last."""
+    stmt = list_query(db, filters, now)
+    due_last = Ticket.sla_breach_at.is_(None)
+    return list(db.scalars(stmt.order_by(due_last, Ticket.sla_breach_at, Ticket.created_at).limit(limit)))
+
+
+def count(db: Session, filters: TicketFilters, now: datetime) -> int:
+    stmt = list_query(db, filters, now).with_only_columns(func.count(Ticket.id)).order_by(None)
+    return int(db.scalar(stmt) or 0)
+
+
+def backlog(db: Session) -> list[tuple[str, str, int]]:
+    """Open tickets as (department, severity, count)."""
+    from aftersales.tickets.models import OPEN_STATUSES
+
+    stmt = (
+        select(Ticket.department, Ticket.severity, func.count())
+        .where(Ticket.status.in_(OPEN_STATUSES))
+        .group_by(Ticket.department, Ticket.severity)
+    )
+    return [(department, severity, int(n)) for department, severity, n in db.execute(stmt)]
+
+
+def timings_since(db: Session, since: datetime) -> list[tuple[str, datetime, datetime | None, datetime | None]]:
+    """(channel, created_at, first_replied_at, resolved_at) of the tickets created since a moment."""
+    stmt = select(Ticket.channel, Ticket.created_at, Ticket.first_replied_at, Ticket.resolved_at).where(
+        Ticket.created_at >= since
+    )
+    return [(c, created, replied, resolved) for c, created, replied, resolved in db.execute(stmt)]

@@ -1,0 +1,261 @@
+"""Who may open which page and send which form — every page route, every persona, both databases.
+
+The matrix lists every route outside /api, /static and the docs; a page added without a row here fails
+``test_every_page_route_is_in_the_matrix``. Every POST row is also sent without its CSRF token and must be
+refused (``test_every_form_rejects_a_missing_csrf_token``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from api._support import iter_routes, png_bytes
+
+from .conftest import PERSONAS, Web
+
+PUBLIC = frozenset(PERSONAS)
+READERS = PUBLIC - {"anonymous"}
+WRITERS = READERS - {"analyst"}
+OWNER_OR_SUPERVISOR = frozenset({"owner", "supervisor", "admin"})
+DASHBOARD = frozenset({"analyst", "supervisor", "admin"})
+SUPERVISORS = frozenset({"supervisor", "admin"})
+ADMINS = frozenset({"admin"})
+NOT_PAGES = ("/api/", "/static", "/docs", "/redoc", "/openapi.json", "/healthz", "/bench")
+
+
+@dataclass
+class Req:
+    method: str
+    url: str
+    data: dict[str, Any] | None = None
+    files: Any = None
+
+
+Builder = Callable[[Web], Req]
+
+
+def _get(url: str) -> Builder:
+    return lambda w: Req("GET", url.format(w=w))
+
+
+def _post(url: str, data: dict[str, Any] | None = None, files: Any = None) -> Builder:
+    return lambda w: Req("POST", url.format(w=w), data=dict(data or {}), files=files)
+
+
+def _photo() -> dict[str, Any]:
+    return {"file": ("photo.png", png_bytes(), "image/png")}
+
+
+MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
+    ("GET", "/"): (PUBLIC, _get("/")),
+    ("GET", "/login"): (PUBLIC, _get("/login")),
+    ("POST", "/login"): (PUBLIC, lambda w: Req("POST", "/login", data={"email": "nobody@x.example", "password": "x"})),
+    ("GET", "/lang/{code}"): (PUBLIC, _get("/lang/en?next=/app/queue")),
+    # ---------------------------------------------------------------- workspace
+    ("GET", "/app"): (READERS, _get("/app")),
+    ("GET", "/app/queue"): (READERS, _get("/app/queue?view=open")),
+    ("GET", "/app/queue/rows"): (READERS, _get("/app/queue/rows?view=open")),
+    ("GET", "/app/tickets/new"): (WRITERS, _get("/app/tickets/new")),
+    ("POST", "/app/tickets/new"): (
+        WRITERS,
+        _post("/app/tickets/new", {"channel": "phone", "phone": "13900000004", "description": "电话反映：牛奶漏了"}),
+    ),
+    ("GET", "/app/tickets/{ticket_id}"): (READERS, _get("/app/tickets/{w.ticket_id}")),
+    ("GET", "/app/tickets/{ticket_id}/live"): (READERS, _get("/app/tickets/{w.ticket_id}/live")),
+    ("GET", "/app/tickets/{ticket_id}/attachments/{attachment_id}"): (
+        READERS,
+        _get("/app/tickets/{w.ticket_id}/attachments/{w.attachment_id}"),
+    ),
+    ("POST", "/app/tickets/{ticket_id}/messages"): (
+        WRITERS,
+        _post("/app/tickets/{w.ticket_id}/messages", {"body": "您好，我们已收到", "kind": "reply"}),
+    ),
+    ("POST", "/app/tickets/{ticket_id}/transitions"): (
+        OWNER_OR_SUPERVISOR,
+        lambda w: Req("POST", f"/app/tickets/{w.owned_ticket()}/transitions", data={"action": "start"}),
+    ),
+    # Moving the owner's ticket to someone else is a supervisor's call, as in the API.
+    ("POST", "/app/tickets/{ticket_id}/assignment"): (
+        SUPERVISORS,
+        lambda w: Req("POST", f"/app/tickets/{w.owned_ticket()}/assignment", data={"agent_id": str(w.ids["member"])}),
+    ),
+    ("POST", "/app/tickets/{ticket_id}/collaborators"): (
+        WRITERS,
+        lambda w: Req("POST", f"/app/tickets/{w.ticket_id}/collaborators", data={"agent_id": str(w.ids["member"])}),
+    ),
+    ("POST", "/app/tickets/{ticket_id}/triage"): (
+        WRITERS,
+        lambda w: Req(
+            "POST", f"/app/tickets/{w.owned_ticket()}/triage", data={"category": "suggestion", "reason": "其实是建议"}
+        ),
+    ),
+    ("POST", "/app/tickets/{ticket_id}/attachments"): (
+        WRITERS,
+        lambda w: Req("POST", f"/app/tickets/{w.ticket_id}/attachments", files=_photo()),
+    ),
+    ("POST", "/app/tickets/{ticket_id}/customer-link"): (WRITERS, _post("/app/tickets/{w.ticket_id}/customer-link")),
+    # ---------------------------------------------------------------- dashboard and admin
+    ("GET", "/app/dashboard"): (DASHBOARD, _get("/app/dashboard")),
+    ("GET", "/app/dashboard/panels"): (DASHBOARD, _get("/app/dashboard/panels")),
+    ("GET", "/app/admin/agents"): (SUPERVISORS, _get("/app/admin/agents")),
+    ("POST", "/app/admin/agents"): (
+        ADMINS,
+        lambda w: Req(
+            "POST",
+            "/app/admin/agents",
+            data={
+                "email": f"new{w.n()}@brand.example",
+                "name": "新同事",
+                "password": "long enough password",
+                "role": "agent",
+                "department": "quality",
+                "skills": "quality, cold_chain",
+                "capacity": "8",
+            },
+        ),
+    ),
+    ("POST", "/app/admin/agents/{agent_id}"): (
+        SUPERVISORS,
+        lambda w: Req("POST", f"/app/admin/agents/{w.ids['target']}", data={"capacity": str(20 + w.n())}),
+    ),
+    ("GET", "/app/admin/sla"): (SUPERVISORS, _get("/app/admin/sla")),
+    ("POST", "/app/admin/sla/policies"): (
+        ADMINS,
+        lambda w: Req(
+            "POST",
+            "/app/admin/sla/policies",
+            data={"name": f"Brand policy {w.n()}", "position": "100000", "target_first_reply": "60", "active": "true"},
+        ),
+    ),
+    ("POST", "/app/admin/sla/policies/{policy_id}"): (
+        ADMINS,
+        lambda w: Req(
+            "POST",
+            f"/app/admin/sla/policies/{w.policy_id}",
+            data={"name": f"Edited {w.n()}", "position": "99999", "target_first_reply": "45", "active": "true"},
+        ),
+    ),
+    ("POST", "/app/admin/sla/calendars"): (
+        ADMINS,
+        lambda w: Req("POST", "/app/admin/sla/calendars", data={"name": f"brand-{w.n()}", "spec": '{"mode": "24x7"}'}),
+    ),
+    ("GET", "/app/admin/rules"): (SUPERVISORS, _get("/app/admin/rules")),
+    # ---------------------------------------------------------------- customer portal: the link is the credential
+    ("GET", "/portal/new"): (PUBLIC, _get("/portal/new")),
+    ("POST", "/portal/new"): (
+        PUBLIC,
+        lambda w: Req(
+            "POST", "/portal/new", data={"phone": f"1390000{w.n():04d}", "description": "牛奶包装破了，漏了一箱"}
+        ),
+    ),
+    ("GET", "/portal/t/{token}"): (PUBLIC, _get("/portal/t/{w.portal_token}")),
+    ("GET", "/portal/t/{token}/live"): (PUBLIC, _get("/portal/t/{w.portal_token}/live")),
+    ("POST", "/portal/t/{token}/messages"): (PUBLIC, _post("/portal/t/{w.portal_token}/messages", {"body": "好的"})),
+    ("POST", "/portal/t/{token}/attachments"): (
+        PUBLIC,
+        lambda w: Req("POST", f"/portal/t/{w.portal_token}/attachments", files=_photo()),
+    ),
+    ("GET", "/portal/t/{token}/attachments/{attachment_id}"): (
+        PUBLIC,
+        _get("/portal/t/{w.portal_token}/attachments/{w.attachment_id}"),
+    ),
+    # Last: logging out ends the persona's session for the rows after it.
+    ("POST", "/logout"): (PUBLIC, _post("/logout")),
+}
+
+
+def page_routes(app: Any) -> set[tuple[str, str]]:
+    return {(m, p) for m, p in iter_routes(app.routes) if not p.startswith(NOT_PAGES)}
+
+
+def send(w: Web, persona: str, req: Req, *, csrf: bool = True) -> Any:
+    client = w.browsers[persona]
+    if req.method == "GET":
+        return client.get(req.url)
+    data = dict(req.data or {})
+    if csrf:
+        data["csrf_token"] = w.csrf[persona]
+    return client.post(req.url, data=data, files=req.files)
+
+
+def test_every_page_route_is_in_the_matrix(app):
+    routes = page_routes(app)
+    assert len(routes) >= 30, "route discovery found too little; the helper no longer understands app.routes"
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert not missing, f"page routes without an authorization rule: {missing}"
+    assert not stale, f"matrix rows for page routes that no longer exist: {stale}"
+
+
+def _outcome(response: Any) -> str:
+    location = response.headers.get("location", "")
+    if response.status_code == 303 and location.startswith("/login") and "next=" in location:
+        return "login"
+    if response.status_code == 303 and location == "/login":
+        return "login-or-done"  # POST /logout lands here too
+    if response.status_code == 403:
+        return "forbidden"
+    if response.status_code in (200, 201, 204, 303):
+        return "ok"
+    return f"status {response.status_code}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_page_authorization_matrix(web, persona):
+    """Allowed personas get the page or their redirect; others the login page (anonymous) or 403."""
+    wrong = []
+    for (method, path), (allowed, build) in MATRIX.items():
+        response = send(web, persona, build(web))
+        outcome = _outcome(response)
+        if persona in allowed:
+            ok = outcome in ("ok", "login-or-done") and not (path == "/login" and method == "POST")
+            if path == "/login" and method == "POST":
+                ok = response.status_code == 401  # a wrong password, answered with the form again
+        elif persona == "anonymous":
+            ok = outcome in ("login", "login-or-done")
+        else:
+            ok = outcome == "forbidden"
+        if not ok:
+            wrong.append(f"{method} {path}: got {response.status_code} {response.headers.get('location', '')}")
+    assert not wrong, f"{persona}:\n" + "\n".join(wrong)
+
+
+def test_every_form_rejects_a_missing_csrf_token(web):
+    """Every POST route, sent by someone allowed to use it but without the CSRF token, is refused — and
+    nothing is written (the ticket's timeline and the agent list stay as they were)."""
+    ticket_url = f"/api/v1/tickets/{web.ticket_id}"
+    before_timeline = len(web.api.get(ticket_url, headers=web.headers["admin"]).json()["timeline"])
+    before_agents = len(web.api.get("/api/v1/agents", headers=web.headers["admin"]).json())
+    posts = [(key, rule) for key, rule in MATRIX.items() if key[0] == "POST"]
+    assert len(posts) >= 15
+    wrong = []
+    for (method, path), (allowed, build) in posts:
+        persona = "admin" if "admin" in allowed else sorted(allowed)[0]
+        response = send(web, persona, build(web), csrf=False)
+        if response.status_code != 403 or "security token" not in response.text:
+            wrong.append(f"{method} {path} as {persona}: {response.status_code}")
+        forged = build(web)
+        forged.data = {**(forged.data or {}), "csrf_token": "forged-" + web.csrf[persona][7:]}
+        response = send(web, persona, forged, csrf=False)
+        if response.status_code != 403:
+            wrong.append(f"{method} {path} as {persona} with a forged token: {response.status_code}")
+    assert not wrong, "\n".join(wrong)
+    after = web.api.get(f"/api/v1/tickets/{web.ticket_id}", headers=web.headers["admin"]).json()["timeline"]
+    assert len(after) == before_timeline
+    assert len(web.api.get("/api/v1/agents", headers=web.headers["admin"]).json()) == before_agents
+
+
+def test_htmx_requests_pass_the_token_in_a_header(web):
+    client = web.browsers["owner"]
+    url = f"/app/tickets/{web.ticket_id}/messages"
+    body = {"body": "通过 HTMX 发送", "kind": "note"}
+    refused = client.post(url, data=body, headers={"HX-Request": "true"})
+    assert refused.status_code == 403
+    assert refused.headers["HX-Retarget"] == "#flash"
+    accepted = client.post(url, data=body, headers={"HX-Request": "true", "X-CSRF-Token": web.csrf["owner"]})
+    assert accepted.status_code == 200, accepted.text
+    assert "通过 HTMX 发送" in accepted.text
