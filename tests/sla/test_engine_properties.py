@@ -78,3 +78,21 @@ def test_remaining_plus_elapsed_equals_target(facts: list[TimelineFact], extra: 
         if m.warning:
             assert m.target_minutes is not None
             assert m.elapsed_seconds >= 0.5 * m.target_minutes * 60 - 1e-6
+
+
+def test_a_reopened_ticket_under_a_looser_policy_is_not_left_in_warning() -> None:
+    # Found by hypothesis: warned under a tight policy, resolved, a looser policy applied, then reopened. The
+    # warning stays in the history but the metric is no longer in warning under the new target.
+    t = T0 + timedelta(hours=7, minutes=30)
+    facts = [
+        TimelineFact(T0, "created"),
+        TimelineFact(T0, "policy", policy=POLICIES[0]),
+        TimelineFact(t, "policy", policy=POLICIES[3]),
+        TimelineFact(t, "status", status="resolved"),
+        TimelineFact(t, "policy", policy=POLICIES[0]),
+        TimelineFact(t, "status", status="new"),
+    ]
+    report = compute_sla(facts, CALENDARS, t)
+    resolution = report.metrics["resolution"]
+    assert resolution.status == "active" and not resolution.warning
+    assert ("resolution", "warned") in {(e.metric, e.event) for e in report.events}

@@ -284,6 +284,18 @@ class _Sim:
             clock.paused_since = None
             self.emit(t, clock, "resumed", detail)
 
+    def _rearm_warning(self, clock: _Clock, t: int) -> None:
+        """A warning that no longer holds under a looser target is re-armed (the event stays in the history);
+        breaches are never withdrawn."""
+        if (
+            clock.warned is not None
+            and clock.breached is None
+            and clock.target is not None
+            and self.policy is not None
+            and clock.elapsed_at(self.cal, t) < round(clock.target * self.policy.warn_ratio)
+        ):
+            clock.warned = None
+
     def _set_target(self, clock: _Clock) -> None:
         minutes = self.policy.targets.get(clock.metric) if self.policy else None
         clock.target_minutes = minutes
@@ -326,15 +338,7 @@ class _Sim:
             for clock in c.values():
                 if clock.open:
                     self._set_target(clock)
-                    # A warning that no longer holds under a looser target is re-armed (the event stays in
-                    # the history); breaches are never withdrawn.
-                    if (
-                        clock.warned is not None
-                        and clock.breached is None
-                        and clock.target is not None
-                        and clock.elapsed_at(self.cal, t) < round(clock.target * new.warn_ratio)
-                    ):
-                        clock.warned = None
+                    self._rearm_warning(clock, t)
                     if clock.target is not None and not clock.announced:
                         clock.announced = True
                         self.emit(t, clock, "activated", f"policy {new.name!r} v{new.version}")
@@ -386,6 +390,7 @@ class _Sim:
                 res.fulfilled = None
                 res.due_when_fulfilled = None
                 self._set_target(res)
+                self._rearm_warning(res, t)  # the policy may have changed while the ticket was resolved
                 if self._running(res):
                     res.seg_start, res.paused_since = t, None
                     if res.target is not None and not res.announced:
