@@ -325,6 +325,7 @@ def events_dead(limit: Annotated[int, typer.Option()] = 50) -> None:
     """Dead letters: webhook deliveries and internal events that ran out of attempts."""
     from sqlalchemy import select
 
+    from aftersales.events.models import Notification
     from aftersales.events.webhooks import list_deliveries
     from aftersales.kit.db import Database
     from aftersales.kit.outbox import OutboxEvent
@@ -339,6 +340,10 @@ def events_dead(limit: Annotated[int, typer.Option()] = 50) -> None:
             stmt = select(OutboxEvent).where(OutboxEvent.dead_at.is_not(None)).order_by(OutboxEvent.id).limit(limit)
             for ev in session.scalars(stmt):
                 typer.echo(f"event {ev.id}\t{ev.topic}\t{ev.attempts} tries\t{ev.last_error}")
+            dead = select(Notification).where(Notification.status == "dead").order_by(Notification.id).limit(limit)
+            for n in session.scalars(dead):
+                # The recipient is personal data: the template and channel are enough to find the cause.
+                typer.echo(f"notification {n.id}\t{n.channel}\t{n.template}\t{n.attempts} tries\t{n.last_error}")
     finally:
         database.dispose()
 
@@ -347,11 +352,14 @@ def events_dead(limit: Annotated[int, typer.Option()] = 50) -> None:
 def events_replay(
     delivery: Annotated[int | None, typer.Option(help="Replay this dead delivery")] = None,
     webhook: Annotated[int | None, typer.Option(help="Replay the dead deliveries of this webhook")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Replay every dead delivery and dead internal event")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Replay every dead delivery, dead internal event and dead notification")
+    ] = False,
 ) -> None:
     """Put dead letters back in the queue with a fresh attempt budget (the worker then sends them)."""
     from sqlalchemy import update
 
+    from aftersales.events.models import Notification
     from aftersales.events.webhooks import replay
     from aftersales.kit.db import Database
     from aftersales.kit.errors import DomainError
@@ -373,12 +381,18 @@ def events_replay(
                     .values(dead_at=None, attempts=0, next_attempt_at=None, last_error=None)
                 )
                 events = int(result.rowcount or 0)  # type: ignore[attr-defined]
+                result = session.execute(
+                    update(Notification)
+                    .where(Notification.status == "dead")
+                    .values(status="pending", attempts=0, next_attempt_at=Notification.created_at, lease_until=None)
+                )
+                events += int(result.rowcount or 0)  # type: ignore[attr-defined]
     except DomainError as exc:
         typer.secho(f"{exc.field or 'error'}: {exc.message}", fg="red", err=True)
         raise typer.Exit(1) from exc
     finally:
         database.dispose()
-    typer.echo(f"replayed {count} deliveries" + (f" and {events} internal events" if all_ else ""))
+    typer.echo(f"replayed {count} deliveries" + (f" and {events} internal events/notifications" if all_ else ""))
 
 
 if __name__ == "__main__":

@@ -244,3 +244,48 @@ def test_cli_lists_webhooks_with_their_delivery_counts(database, clock, settings
     result = _cli(database, "webhooks", "list")
     assert result.exit_code == 0, result.output
     assert receiver.url in result.output and "delivered=3" in result.output and "dead=0" in result.output
+
+
+def test_a_dead_notification_is_replayed_by_the_cli(database, clock, settings):
+    from aftersales.events.models import Notification
+
+    with database.transaction() as db:
+        db.add(
+            Notification(
+                channel="email",
+                recipient="wang@example.cn",
+                template="progress",
+                locale="zh",
+                subject="工单 #1 有新进展",
+                body="正在为您补发",
+                data={},
+                status="pending",
+                attempts=0,
+                next_attempt_at=clock.now(),
+                created_at=clock.now(),
+            )
+        )
+    down = Dispatcher(
+        database, clock, settings, channels={"email": EmailChannel("127.0.0.1", free_port(), "s@b.example")}
+    )
+    for _ in range(settings.webhook_max_attempts):
+        down.run_until_idle()
+        clock.advance(hours=7)
+    down.close()
+    with database.transaction() as db:
+        (row,) = db.scalars(select(Notification))
+        assert (row.status, row.attempts) == ("dead", settings.webhook_max_attempts)
+    listed = _cli(database, "events", "dead")
+    assert "notification" in listed.output and "wang@example.cn" not in listed.output
+    result = _cli(database, "events", "replay", "--all")
+    assert result.exit_code == 0 and "1 internal events/notifications" in result.output, result.output
+    server = SmtpServer()
+    try:
+        up = Dispatcher(
+            database, clock, settings, channels={"email": EmailChannel("127.0.0.1", server.port, "s@b.example")}
+        )
+        up.run_until_idle()
+        up.close()
+        assert [m["Subject"] for m in server.messages] == ["工单 #1 有新进展"]
+    finally:
+        server.close()
