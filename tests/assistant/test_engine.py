@@ -178,3 +178,8 @@ def test_emotion_lexicon_handles_negation():
     assert detect_emotion("质量很好，很满意").score > 0
     assert detect_emotion("质量不好，很失望").score < 0
     assert detect_emotion("快递太慢了，赶紧给我发货").urgency
+
+
+def test_a_hotline_number_inside_a_phone_number_is_not_a_risk():
+    assert detect_risks("订单号SMP202611200001 手机13812345601") == []
+    assert {r.kind for r in detect_risks("我已经打了12345热线")} == {"regulator"}

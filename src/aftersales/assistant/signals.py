@@ -130,7 +130,9 @@ def _find(text: str, groups: dict[str, tuple[str, ...]]) -> list[Risk]:
         ((w, kind) for kind, ws in groups.items() for w in ws), key=lambda item: len(item[0]), reverse=True
     )
     for word, kind in candidates:
-        for match in re.finditer(re.escape(word), lowered):
+        # A hotline number (12315) counts only on its own, not inside a phone or order number.
+        pattern = rf"(?<!\d){re.escape(word)}(?!\d)" if word.isdigit() else re.escape(word)
+        for match in re.finditer(pattern, lowered):
             span = (match.start(), match.end())
             if any(s < span[1] and span[0] < e for s, e in taken):
                 continue
