@@ -149,7 +149,7 @@ def test_dst_free_zone_other_than_shanghai() -> None:
 
 
 def test_seventy_two_business_hours_across_national_day_skip_the_whole_holiday() -> None:
-    # Its speed is measured by benchmarks/sla_calendar.py; here only the answer matters.
+    # Its speed is measured by benchmarks/pure_logic.py; here only the answer matters.
     start = datetime(2026, 9, 28, 12, 0, tzinfo=SH)
     due = add_business_time(CN, start, 72 * HOUR)
     assert business_seconds_between(CN, start, due) == 72 * HOUR
