@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time as clock
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -149,19 +148,13 @@ def test_dst_free_zone_other_than_shanghai() -> None:
     assert business_seconds_between(cal, start, due) == 10 * HOUR
 
 
-def test_seventy_two_hours_over_a_holiday_is_fast() -> None:
+def test_seventy_two_business_hours_across_national_day_skip_the_whole_holiday() -> None:
+    # Its speed is measured by benchmarks/pure_logic.py; here only the answer matters.
     start = datetime(2026, 9, 28, 12, 0, tzinfo=SH)
-    add_business_time(CN, start, 72 * HOUR)  # warm the day cache
-    n = 2000
-    t0 = clock.perf_counter()
-    for _ in range(n):
-        add_business_time(CN, start, 72 * HOUR)
-    per_call = (clock.perf_counter() - t0) / n
-    assert per_call < 1e-3, f"{per_call * 1e6:.1f} µs per call"
-    # 30 days of business time (~80 working days) also stays cheap thanks to whole-week skipping.
-    t0 = clock.perf_counter()
-    add_business_time(CN, datetime(2025, 1, 2, tzinfo=SH), 30 * 86_400)
-    assert clock.perf_counter() - t0 < 0.05
+    due = add_business_time(CN, start, 72 * HOUR)
+    assert business_seconds_between(CN, start, due) == 72 * HOUR
+    # National Day week (Oct 1-7, 2026) holds no business time, so the due time falls after it.
+    assert due.date() > date(2026, 10, 7)
 
 
 def test_calendar_round_trips_through_json() -> None:
