@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from api import _loop_support as loop
 from api._support import iter_routes, png_bytes
 
 from .conftest import PERSONAS, Web
@@ -163,6 +164,54 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         PUBLIC,
         _get("/portal/t/{w.portal_token}/attachments/{w.attachment_id}"),
     ),
+    # ---------------------------------------------------------------- resolution actions, approvals, assistant
+    ("POST", "/app/tickets/{ticket_id}/actions"): (
+        OWNER_OR_SUPERVISOR,
+        lambda w: Req("POST", f"/app/tickets/{w.owned_ticket()}/actions", data={"kind": "reissue"}),
+    ),
+    # The owner requested these, so a supervisor deciding is not deciding their own request (four-eyes).
+    ("POST", "/app/actions/{action_id}/approve"): (
+        SUPERVISORS,
+        lambda w: Req("POST", f"/app/actions/{loop.requested_action(w)}/approve"),
+    ),
+    ("POST", "/app/actions/{action_id}/reject"): (
+        SUPERVISORS,
+        lambda w: Req("POST", f"/app/actions/{loop.requested_action(w)}/reject", data={"reason": "超出政策"}),
+    ),
+    ("POST", "/app/actions/{action_id}/execute"): (
+        OWNER_OR_SUPERVISOR,
+        lambda w: Req("POST", f"/app/actions/{loop.approved_action(w)}/execute", data={"reference": "SF1"}),
+    ),
+    ("GET", "/app/approvals"): (SUPERVISORS, _get("/app/approvals")),
+    ("GET", "/app/tickets/{ticket_id}/suggestions"): (READERS, _get("/app/tickets/{w.ticket_id}/suggestions")),
+    ("GET", "/app/kb/lookup"): (READERS, _get("/app/kb/lookup?q=怎么退货")),
+    ("GET", "/app/callbacks"): (READERS, _get("/app/callbacks")),
+    ("POST", "/app/callbacks/{task_id}/complete"): (
+        OWNER_OR_SUPERVISOR,
+        lambda w: Req(
+            "POST", f"/app/callbacks/{loop.callback_task(w)}/complete", data={"reached": "true", "summary": "已回访"}
+        ),
+    ),
+    ("GET", "/app/inbox"): (READERS, _get("/app/inbox")),
+    ("GET", "/app/inbox/count"): (READERS, _get("/app/inbox/count")),
+    # Each persona marks an item of their own inbox (someone else's answers 404, as in the API).
+    ("POST", "/app/inbox/{notification_id}/read"): (
+        READERS,
+        lambda w: Req("POST", f"/app/inbox/{loop.inbox_item(w, w.persona)}/read"),
+    ),
+    # ---------------------------------------------------------------- the survey: the signed link is the credential
+    ("GET", "/portal/s/{token}"): (PUBLIC, lambda w: Req("GET", f"/portal/s/{loop.survey_token(w)}")),
+    ("POST", "/portal/s/{token}"): (
+        PUBLIC,
+        lambda w: Req(
+            "POST",
+            f"/portal/s/{loop.survey_token(w)}",
+            data={"speed": "5", "attitude": "5", "result": "4", "nps": "9", "comment": "很满意"},
+        ),
+    ),
+    # The assistant's chat widget and its stand-alone page are public, like the portal.
+    ("GET", "/assistant/widget.js"): (PUBLIC, _get("/assistant/widget.js")),
+    ("GET", "/assistant/chat"): (PUBLIC, _get("/assistant/chat")),
     # Last: logging out ends the persona's session for the rows after it.
     ("POST", "/logout"): (PUBLIC, _post("/logout")),
 }
@@ -208,6 +257,7 @@ def _outcome(response: Any) -> str:
 def test_page_authorization_matrix(web, persona):
     """Allowed personas get the page or their redirect; others the login page (anonymous) or 403."""
     wrong = []
+    web.persona = persona
     for (method, path), (allowed, build) in MATRIX.items():
         response = send(web, persona, build(web))
         outcome = _outcome(response)
@@ -235,6 +285,7 @@ def test_every_form_rejects_a_missing_csrf_token(web):
     wrong = []
     for (method, path), (allowed, build) in posts:
         persona = "admin" if "admin" in allowed else sorted(allowed)[0]
+        web.persona = persona
         response = send(web, persona, build(web), csrf=False)
         if response.status_code != 403 or "security token" not in response.text:
             wrong.append(f"{method} {path} as {persona}: {response.status_code}")

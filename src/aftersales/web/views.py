@@ -39,6 +39,7 @@ from aftersales.web.i18n import LANG_COOKIE, LANGUAGES
 from aftersales.web.nav import ALL_ROLES, NavItem, register
 from aftersales.web.ratelimit import client_key
 from aftersales.web.render import is_htmx, page, redirect
+from aftersales.web.resolution import ACTION_FORM_KINDS, ticket_actions
 from aftersales.web.session import check_csrf, session_of
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
@@ -295,6 +296,8 @@ def ticket_values(request: Request, db: DbSession, ticket: Ticket, now: datetime
         "channels": CHANNELS,
         "portal_url": None,
         "error": None,
+        "resolution_actions": ticket_actions(db, ticket.id, actor),
+        "action_kinds": ACTION_FORM_KINDS,
     }
 
 
