@@ -159,6 +159,10 @@ def test_customer_opens_follows_and_answers_a_ticket_on_a_phone(chromium, web, b
     assert "正在为您补发" in page.locator("#portal-actions").inner_text()  # the action in plain Chinese
 
     # She rates the service through the survey link, still on the phone.
+    # The assistant's chat sits on the portal as a small button; a tap opens the conversation.
+    page.click(".as-chat .as-head")
+    page.locator(".as-chat .as-bot").first.wait_for()
+    page.click(".as-chat .as-head")
     page.click("[data-survey-link]")
     page.wait_for_url("**/portal/s/**")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
