@@ -39,6 +39,7 @@ DYNAMIC = {
     "res.kind": ACTION_KINDS,
     "res.st": ACTION_STATUSES,
     "cb.kind": ("follow_up", "second_callback"),
+    "portal_actions": ("accepted", "declined"),
 }
 
 

@@ -199,6 +199,12 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         READERS,
         lambda w: Req("POST", f"/app/inbox/{loop.inbox_item(w, w.persona)}/read"),
     ),
+    ("POST", "/portal/t/{token}/actions/{action_id}/response"): (
+        PUBLIC,
+        lambda w: Req(
+            "POST", f"/portal/t/{w.portal_token}/actions/{loop.portal_action(w)}/response", data={"accept": "true"}
+        ),
+    ),
     # ---------------------------------------------------------------- the survey: the signed link is the credential
     ("GET", "/portal/s/{token}"): (PUBLIC, lambda w: Req("GET", f"/portal/s/{loop.survey_token(w)}")),
     ("POST", "/portal/s/{token}"): (

@@ -189,3 +189,22 @@ def test_satisfaction_figures():
     assert trend["labels"] == ["11-22", "11-23", "11-24"]
     assert trend["csat"] == [None, None, 3.0]
     assert trend["nps"] == [None, None, 0.0]
+
+
+def test_customer_accepts_a_proposal_on_the_portal(web):
+    action_id = loop.portal_action(web)
+    customer = web.browsers["anonymous"]
+    page = customer.get(f"/portal/t/{web.portal_token}")
+    assert f'data-action-id="{action_id}"' in page.text and "data-accept" in page.text
+    csrf = web.csrf["anonymous"]
+    url = f"/portal/t/{web.portal_token}/actions/{action_id}/response"
+    declined = customer.post(url, data={"csrf_token": csrf, "accept": "false", "note": "我想换货"})
+    assert declined.status_code == 303
+    action = web.api.get(f"{API}/actions/{action_id}", headers=web.headers["admin"]).json()
+    assert action["params"]["customer_response"]["accepted"] is False
+    page = customer.get(f"/portal/t/{web.portal_token}")
+    assert 'data-response="declined"' in page.text and "客户不接受补发方案：我想换货" in page.text
+    again = customer.post(url, data={"csrf_token": csrf, "accept": "true"})
+    assert again.status_code == 409  # the first answer stands
+    bad = customer.post(url, data={"csrf_token": csrf, "accept": "perhaps"})
+    assert bad.status_code == 422

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from aftersales.actions import api as actions_api
+from aftersales.actions.schemas import CustomerResponse
 from aftersales.kit.actor import Actor
 from aftersales.kit.deps import DbSession, Now, PathId
 from aftersales.kit.errors import DomainError, NotFound
@@ -230,6 +231,22 @@ def photo(token: Token, attachment_id: PathId, request: Request, db: DbSession) 
         content_disposition_type=disposition,
         headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'"},
     )
+
+
+@router.post("/portal/t/{token}/actions/{action_id}/response")
+def respond_to_action(
+    token: Token,
+    action_id: PathId,
+    request: Request,
+    db: DbSession,
+    now: Now,
+    accept: Annotated[str, Form(max_length=5)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Accept or decline a proposed resolution; the API decides whether it can still be answered."""
+    body = parse(CustomerResponse, accept=accept, note=blank_to_none(note))
+    actions_api.portal_respond(token, action_id, body, request, db, now)
+    return redirect(request, f"/portal/t/{token}")
 
 
 # ---------------------------------------------------------------- the satisfaction survey behind its signed link
