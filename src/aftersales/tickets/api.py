@@ -35,7 +35,6 @@ from aftersales.tickets.schemas import (
     TransitionRequest,
     TriageOverride,
 )
-from aftersales.tickets.timeline import pending_entries
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
@@ -79,6 +78,7 @@ def create_ticket(
             response.status_code = status.HTTP_200_OK
             return detail(request, db, existing, now)
     settings = request.app.state.settings
+    entries: list[TicketEntry] = []
     try:
         ticket = service.create_ticket(
             db,
@@ -88,8 +88,8 @@ def create_ticket(
             request.app.state.pack,
             auto_assign=settings.auto_assign,
             idempotency_key=idempotency_key,
+            timeline=entries,
         )
-        entries = pending_entries(db, ticket)
         db.commit()
     except IntegrityError:
         # Two requests with the same Idempotency-Key raced; the other one won, so answer with its ticket.

@@ -120,14 +120,22 @@ def create_ticket(
     *,
     auto_assign: bool = True,
     idempotency_key: str | None = None,
+    timeline: list[TicketEntry] | None = None,
 ) -> Ticket:
-    """Intake: triage, SLA policy and routing in one go; the ticket is never seen half-made."""
+    """Intake: triage, SLA policy and routing in one go; the ticket is never seen half-made.
+
+    ``timeline``, if given, receives the new ticket's entries, so a caller can show them without reading back.
+    """
     # The ids of the ticket (and of a new customer) are reserved up front, so every step below only adds rows
-    # and changes objects in memory, and the commit writes the ticket once with its final status, owner and SLA
-    # times, plus the timeline and events in batched INSERTs, instead of an INSERT, three UPDATEs and a flush
-    # per step. No query in between needs to see these rows, hence no autoflush.
+    # and changes objects in memory, and one flush at the end writes the ticket once with its final status,
+    # owner and SLA times, plus the timeline and events in batched INSERTs, instead of an INSERT, three UPDATEs
+    # and a flush per step. No query in between needs to see these rows, hence no autoflush.
     with db.no_autoflush:
-        return _create_ticket(db, data, actor, now, pack, auto_assign=auto_assign, idempotency_key=idempotency_key)
+        ticket = _create_ticket(db, data, actor, now, pack, auto_assign=auto_assign, idempotency_key=idempotency_key)
+        if timeline is not None:
+            timeline.extend(pending_entries(db, ticket))
+    db.flush()  # callers may point rows of their own at the ticket or its customer
+    return ticket
 
 
 def _create_ticket(
