@@ -145,6 +145,15 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         lambda w: Req("POST", "/app/admin/sla/calendars", data={"name": f"brand-{w.n()}", "spec": '{"mode": "24x7"}'}),
     ),
     ("GET", "/app/admin/rules"): (SUPERVISORS, _get("/app/admin/rules")),
+    ("GET", "/app/admin/webhooks"): (ADMINS, _get("/app/admin/webhooks")),
+    ("POST", "/app/admin/webhooks"): (
+        ADMINS,
+        lambda w: Req("POST", "/app/admin/webhooks", data={"name": f"ERP {w.n()}", "url": "http://127.0.0.1:9/hook"}),
+    ),
+    ("POST", "/app/admin/webhooks/deliveries/{delivery_id}/replay"): (
+        ADMINS,
+        lambda w: Req("POST", f"/app/admin/webhooks/deliveries/{loop.dead_delivery(w)}/replay"),
+    ),
     # ---------------------------------------------------------------- customer portal: the link is the credential
     ("GET", "/portal/new"): (PUBLIC, _get("/portal/new")),
     ("POST", "/portal/new"): (

@@ -208,3 +208,25 @@ def test_customer_accepts_a_proposal_on_the_portal(web):
     assert again.status_code == 409  # the first answer stands
     bad = customer.post(url, data={"csrf_token": csrf, "accept": "perhaps"})
     assert bad.status_code == 422
+
+
+def test_admin_creates_a_webhook_sees_the_secret_once_and_replays_a_dead_letter(web):
+    created = web.post(
+        "admin",
+        "/app/admin/webhooks",
+        {"name": "ERP", "url": "https://erp.example/hook", "topics": "ticket.*, action.approved"},
+    )
+    assert created.status_code == 201
+    secret = re.search(r'<code class="secret">([^<]+)</code>', created.text).group(1)
+    assert len(secret) >= 16
+    listing = web.browsers["admin"].get("/app/admin/webhooks")
+    assert "https://erp.example/hook" in listing.text and secret not in listing.text
+    [hook] = [h for h in web.api.get(f"{API}/webhooks", headers=web.headers["admin"]).json() if h["name"] == "ERP"]
+    assert hook["topics"] == ["ticket.*", "action.approved"]
+    bad = web.post("admin", "/app/admin/webhooks", {"name": "x", "url": "ftp://nope"})
+    assert bad.status_code == 422 and "url" in bad.text
+
+    dead = loop.dead_delivery(web)
+    assert f'data-delivery-id="{dead}"' in web.browsers["admin"].get("/app/admin/webhooks").text
+    assert web.post("admin", f"/app/admin/webhooks/deliveries/{dead}/replay").status_code == 303
+    assert f'data-delivery-id="{dead}"' not in web.browsers["admin"].get("/app/admin/webhooks").text

@@ -35,7 +35,7 @@ from aftersales.web.render import is_htmx, page, redirect
 from aftersales.web.session import check_csrf
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
-register(NavItem("nav.approvals", "/app/approvals", SUPERVISORS, shortcut="a"))
+register(NavItem("nav.approvals", "/app/approvals", SUPERVISORS, shortcut="v"))
 register(NavItem("nav.callbacks", "/app/callbacks", ALL_ROLES))
 register(NavItem("nav.inbox", "/app/inbox", ALL_ROLES, shortcut="i", badge="/app/inbox/count"))
 
