@@ -40,6 +40,7 @@ DYNAMIC = {
     "res.st": ACTION_STATUSES,
     "cb.kind": ("follow_up", "second_callback"),
     "portal_actions": ("accepted", "declined"),
+    "kbp.why": ("unanswered", "down_rated"),
 }
 
 

@@ -51,6 +51,47 @@ def _photo() -> dict[str, Any]:
     return {"file": ("photo.png", png_bytes(), "image/png")}
 
 
+def kb_form(w: Web) -> dict[str, str]:
+    n = w.n()
+    return {
+        "key": f"test.entry{n}",
+        "intent": "storage",
+        "questions": f"测试问题{n}怎么保存\n测试问题{n}放哪里",
+        "answer": "请冷藏保存。",
+        "tags": "测试",
+    }
+
+
+def kb_entry(w: Web) -> tuple[int, str]:
+    body = kb_form(w)
+    data = {**body, "questions": body["questions"].split("\n"), "tags": [body["tags"]]}
+    response = w.api.post("/api/v1/kb/entries", headers=w.headers["admin"], json=data)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"]), body["key"]
+
+
+def review_item(w: Web) -> int:
+    """An unanswered question in the review queue, written directly (the conversation flow is not under test)."""
+    from aftersales.assistant.models import Conversation, ConversationMessage, ReviewItem
+
+    now = w.clock.now()
+    with w.database.transaction() as db:
+        conversation = Conversation(channel="web", status="open", state={}, created_at=now, updated_at=now)
+        db.add(conversation)
+        db.flush()
+        message = ConversationMessage(
+            conversation_id=conversation.id, role="customer", body="火星上能收快递吗", data={}, created_at=now
+        )
+        db.add(message)
+        db.flush()
+        item = ReviewItem(
+            message_id=message.id, question=message.body, reason="unanswered", status="open", created_at=now
+        )
+        db.add(item)
+        db.flush()
+        return int(item.id)
+
+
 MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
     ("GET", "/"): (PUBLIC, _get("/")),
     ("GET", "/login"): (PUBLIC, _get("/login")),
@@ -213,6 +254,23 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         lambda w: Req(
             "POST", f"/portal/t/{w.portal_token}/actions/{loop.portal_action(w)}/response", data={"accept": "true"}
         ),
+    ),
+    # ---------------------------------------------------------------- knowledge base: everyone reads, supervisors edit
+    ("GET", "/app/kb"): (READERS, _get("/app/kb?q=保存")),
+    ("GET", "/app/kb/entries/new"): (SUPERVISORS, _get("/app/kb/entries/new?question=怎么保存")),
+    ("GET", "/app/kb/entries/{entry_id}"): (READERS, lambda w: Req("GET", f"/app/kb/entries/{kb_entry(w)[0]}")),
+    ("POST", "/app/kb/entries"): (SUPERVISORS, lambda w: Req("POST", "/app/kb/entries", data=kb_form(w))),
+    ("POST", "/app/kb/entries/{entry_id}"): (
+        SUPERVISORS,
+        lambda w: Req("POST", f"/app/kb/entries/{kb_entry(w)[0]}", data=kb_form(w)),
+    ),
+    ("POST", "/app/kb/review/{item_id}/convert"): (
+        SUPERVISORS,
+        lambda w: Req("POST", f"/app/kb/review/{review_item(w)}/convert", data={"add_to_key": kb_entry(w)[1]}),
+    ),
+    ("POST", "/app/kb/review/{item_id}/dismiss"): (
+        SUPERVISORS,
+        lambda w: Req("POST", f"/app/kb/review/{review_item(w)}/dismiss"),
     ),
     # ---------------------------------------------------------------- the survey: the signed link is the credential
     ("GET", "/portal/s/{token}"): (PUBLIC, lambda w: Req("GET", f"/portal/s/{loop.survey_token(w)}")),

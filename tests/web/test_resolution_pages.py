@@ -230,3 +230,32 @@ def test_admin_creates_a_webhook_sees_the_secret_once_and_replays_a_dead_letter(
     assert f'data-delivery-id="{dead}"' in web.browsers["admin"].get("/app/admin/webhooks").text
     assert web.post("admin", f"/app/admin/webhooks/deliveries/{dead}/replay").status_code == 303
     assert f'data-delivery-id="{dead}"' not in web.browsers["admin"].get("/app/admin/webhooks").text
+
+
+def test_knowledge_pages_create_edit_with_versions_and_turn_review_items_into_phrasings(web):
+    from .test_page_authorization import kb_form, review_item
+
+    form = kb_form(web)
+    created = web.post("supervisor", "/app/kb/entries", form)
+    assert created.status_code == 303, created.text
+    url = created.headers["location"]
+    entry_id = int(url.rsplit("/", 1)[1])
+    edited = web.post("supervisor", url, {**form, "answer": "请 2-6℃ 冷藏保存，开封后 24 小时内喝完。"})
+    assert edited.status_code == 303
+    page = web.browsers["analyst"].get(url)
+    assert "2-6℃" in page.text and "v2" in page.text
+    versions = web.api.get(f"{API}/kb/entries/{entry_id}/versions", headers=web.headers["admin"]).json()
+    assert len(versions) == 2
+    bad = web.post("supervisor", "/app/kb/entries", {**form, "key": "坏 key"})
+    assert bad.status_code == 422 and "key" in bad.text
+
+    item = review_item(web)
+    listing = web.browsers["supervisor"].get("/app/kb")
+    assert f'data-review-id="{item}"' in listing.text
+    converted = web.post("supervisor", f"/app/kb/review/{item}/convert", {"add_to_key": form["key"]})
+    assert converted.status_code == 303
+    entry = web.api.get(f"{API}/kb/entries/{entry_id}", headers=web.headers["admin"]).json()
+    assert "火星上能收快递吗" in entry["questions"]
+    assert f'data-review-id="{item}"' not in web.browsers["supervisor"].get("/app/kb").text
+    search = web.browsers["owner"].get("/app/kb", params={"q": form["key"]})
+    assert f'data-entry-key="{form["key"]}"' in search.text
