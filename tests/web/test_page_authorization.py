@@ -70,6 +70,20 @@ def kb_entry(w: Web) -> tuple[int, str]:
     return int(response.json()["id"]), body["key"]
 
 
+def proposal_response(w: Web) -> Req:
+    """A reissue proposed on a fresh ticket of its own, answered through that ticket's customer link."""
+    ticket_id = w.owned_ticket()
+    token = w.api.post(f"/api/v1/tickets/{ticket_id}/customer-link", headers=w.headers["admin"]).json()["token"]
+    body = {"kind": "reissue"}
+    action = w.api.post(f"/api/v1/tickets/{ticket_id}/actions", headers=w.headers["admin"], json=body).json()
+    return Req("POST", f"/portal/t/{token}/actions/{action['id']}/response", data={"accept": "true"})
+
+
+def kb_update(w: Web) -> Req:
+    entry_id, key = kb_entry(w)
+    return Req("POST", f"/app/kb/entries/{entry_id}", data={**kb_form(w), "key": key, "answer": "请 2-6℃ 冷藏。"})
+
+
 def review_item(w: Web) -> int:
     """An unanswered question in the review queue, written directly (the conversation flow is not under test)."""
     from aftersales.assistant.models import Conversation, ConversationMessage, ReviewItem
@@ -249,21 +263,13 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         READERS,
         lambda w: Req("POST", f"/app/inbox/{loop.inbox_item(w, w.persona)}/read"),
     ),
-    ("POST", "/portal/t/{token}/actions/{action_id}/response"): (
-        PUBLIC,
-        lambda w: Req(
-            "POST", f"/portal/t/{w.portal_token}/actions/{loop.portal_action(w)}/response", data={"accept": "true"}
-        ),
-    ),
+    ("POST", "/portal/t/{token}/actions/{action_id}/response"): (PUBLIC, lambda w: proposal_response(w)),
     # ---------------------------------------------------------------- knowledge base: everyone reads, supervisors edit
     ("GET", "/app/kb"): (READERS, _get("/app/kb?q=保存")),
     ("GET", "/app/kb/entries/new"): (SUPERVISORS, _get("/app/kb/entries/new?question=怎么保存")),
     ("GET", "/app/kb/entries/{entry_id}"): (READERS, lambda w: Req("GET", f"/app/kb/entries/{kb_entry(w)[0]}")),
     ("POST", "/app/kb/entries"): (SUPERVISORS, lambda w: Req("POST", "/app/kb/entries", data=kb_form(w))),
-    ("POST", "/app/kb/entries/{entry_id}"): (
-        SUPERVISORS,
-        lambda w: Req("POST", f"/app/kb/entries/{kb_entry(w)[0]}", data=kb_form(w)),
-    ),
+    ("POST", "/app/kb/entries/{entry_id}"): (SUPERVISORS, lambda w: kb_update(w)),
     ("POST", "/app/kb/review/{item_id}/convert"): (
         SUPERVISORS,
         lambda w: Req("POST", f"/app/kb/review/{review_item(w)}/convert", data={"add_to_key": kb_entry(w)[1]}),
