@@ -39,7 +39,6 @@ from aftersales.web.i18n import LANG_COOKIE, LANGUAGES
 from aftersales.web.nav import ALL_ROLES, NavItem, register
 from aftersales.web.ratelimit import client_key
 from aftersales.web.render import is_htmx, page, redirect
-from aftersales.web.resolution import ACTION_FORM_KINDS, ticket_actions
 from aftersales.web.session import check_csrf, session_of
 
 router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
@@ -267,6 +266,9 @@ def create_ticket(
 
 
 def ticket_values(request: Request, db: DbSession, ticket: Ticket, now: datetime, actor: Actor) -> dict[str, Any]:
+    # Imported here so the queue registers its menu entry first (the menu follows registration order).
+    from aftersales.web.resolution import ACTION_FORM_KINDS, ticket_actions
+
     detail = tickets_api.detail(request, db, ticket, now)
     agents = {a.id: a for a in _agents(db, actor)}
     customer = db.get(Customer, ticket.customer_id) if ticket.customer_id else None
