@@ -94,3 +94,12 @@ def inbox_item(w: Any, persona: str) -> int:
         )
         db.flush()
         return rows[0].id
+
+
+def portal_action(w: Any) -> int:
+    """A reissue proposed on the ticket behind ``w.portal_token``, for the customer to answer."""
+    response = w.client.post(
+        f"{API}/tickets/{w.ticket_id}/actions", headers=w.headers["admin"], json={"kind": "reissue"}
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])

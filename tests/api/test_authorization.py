@@ -300,6 +300,14 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         PUBLIC,
         _get(f"{API}/portal/tickets/{{w.portal_token}}/actions"),
     ),
+    ("POST", f"{API}/portal/tickets/{{token}}/actions/{{action_id}}/response"): (
+        PUBLIC,
+        lambda w, p: Req(
+            "POST",
+            f"{API}/portal/tickets/{w.portal_token}/actions/{loop.portal_action(w)}/response",
+            json={"accept": True},
+        ),
+    ),
     # ---------------------------------------------------------------- callbacks and surveys
     ("GET", f"{API}/callbacks"): (READERS, _get(f"{API}/callbacks?overdue=true")),
     ("POST", f"{API}/callbacks/{{task_id}}/complete"): (

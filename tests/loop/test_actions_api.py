@@ -153,3 +153,35 @@ def test_an_agent_acts_only_on_tickets_they_own(client, make_agent):
         client.post(f"{API}/tickets/{ticket['id']}/actions", headers=owner_h, json={"kind": "reissue"}).status_code
         == 201
     )
+
+
+def test_the_customer_accepts_or_declines_a_proposal_once_through_their_link(client, database, admin):
+    _, h = admin
+    ticket = new_ticket(client, h, L1_ATTITUDE)
+    token = client.post(f"{API}/tickets/{ticket['id']}/customer-link", headers=h).json()["token"]
+    proposal = client.post(f"{API}/tickets/{ticket['id']}/actions", headers=h, json={"kind": "reissue"}).json()
+    listed = client.get(f"{API}/portal/tickets/{token}/actions").json()
+    assert [(a["id"], a["can_respond"], a["customer_response"]) for a in listed] == [(proposal["id"], True, None)]
+
+    url = f"{API}/portal/tickets/{token}/actions/{proposal['id']}/response"
+    accepted = client.post(url, json={"accept": True})
+    assert accepted.status_code == 200, accepted.text
+    assert (accepted.json()["customer_response"], accepted.json()["can_respond"]) == ("accepted", False)
+    assert client.post(url, json={"accept": True}).status_code == 200  # the same tap twice changes nothing
+    changed = client.post(url, json={"accept": False})
+    assert changed.status_code == 409 and error(changed)["field"] == "accept"
+    assert _events(database, "action.customer_accepted") == 1
+    timeline = client.get(f"{API}/portal/tickets/{token}").json()["timeline"]
+    assert any(e["body"] == "客户接受了补发方案" for e in timeline)
+
+    # A carried-out action is no longer a proposal; another ticket's action is not reachable through this link.
+    done = client.post(f"{API}/tickets/{ticket['id']}/actions", headers=h, json={"kind": "reissue"}).json()
+    assert client.post(f"{API}/actions/{done['id']}/execute", headers=h, json={"reference": "SF1"}).status_code == 200
+    late = client.post(f"{API}/portal/tickets/{token}/actions/{done['id']}/response", json={"accept": False})
+    assert late.status_code == 409 and error(late)["field"] == "action_id"
+    other = new_ticket(client, h, L1_ATTITUDE, phone="13900000009")
+    foreign = client.post(f"{API}/tickets/{other['id']}/actions", headers=h, json={"kind": "reissue"}).json()
+    stranger = client.post(f"{API}/portal/tickets/{token}/actions/{foreign['id']}/response", json={"accept": True})
+    assert stranger.status_code == 404
+    bad = client.post(url, json={"accept": "maybe"})
+    assert bad.status_code == 422 and "accept" in bad.text

@@ -15,7 +15,7 @@ from aftersales.kit.outbox import OutboxEvent
 from api._support import API, L1_SOUR, L3_DIARRHOEA
 
 L2_REPEAT_SOUR = "这已经是第二次送来变质的奶了，上周也是酸的，你们到底有没有人管"
-SURVEY_LINK = re.compile(r"https://service\.brand\.example(/api/v1/surveys/[A-Za-z0-9_.\-]+)")
+SURVEY_LINK = re.compile(r"https://service\.brand\.example/portal/s/([A-Za-z0-9_.\-]+)")
 
 # tier -> (text, department, contact, actions, survey answer, expected callback hours after resolution)
 CASES: dict[str, dict[str, Any]] = {
@@ -135,7 +135,11 @@ def test_ticket_goes_from_complaint_to_survey(
         survey_text = texts[-1]["text"]
         assert texts[-1]["template"] == "survey_invitation"
         assert [t["template"] for t in texts].count("progress") == len(case["progress"])
-    survey_path = SURVEY_LINK.search(survey_text).group(1)
+    survey_token = SURVEY_LINK.search(survey_text).group(1)
+    # The link opens the survey page on the customer's phone; the test answers through the API behind it.
+    page = client.get(f"/portal/s/{survey_token}")
+    assert page.status_code == 200 and 'name="nps"' in page.text
+    survey_path = f"{API}/surveys/{survey_token}"
 
     # the callback reaches the customer -> follow-up SLA fulfilled
     clock.advance(hours=3)

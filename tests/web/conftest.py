@@ -66,6 +66,23 @@ class Web:
     portal_token: str
     policy_id: int
     counter: Any = field(default=None)
+    database: Any = None
+    clock: Any = None
+    settings: Any = None
+    persona: str = "admin"  # who the matrix is sending as, for builders that need the persona's own records
+
+    @property
+    def client(self) -> Any:
+        """The API client under the name the API matrix's builders (api/_loop_support.py) use."""
+        return self.api
+
+    def resolved_ticket(self) -> int:
+        ticket_id = self.owned_ticket()
+        response = self.api.post(
+            f"{API}/tickets/{ticket_id}/transitions", headers=self.headers["admin"], json={"action": "resolve"}
+        )
+        assert response.status_code == 200, response.text
+        return ticket_id
 
     def n(self) -> int:
         self.counter = (self.counter or 0) + 1
@@ -134,4 +151,7 @@ def web(app, client, database, settings, clock, make_agent, admin, supervisor, a
         order_number="ORD-0",
         portal_token=link["token"],
         policy_id=policy["id"],
+        database=database,
+        clock=clock,
+        settings=settings,
     )

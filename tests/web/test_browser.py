@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from api._support import API, PASSWORD, png_bytes
+from api._support import API, PASSWORD, assign, png_bytes
 
 from .conftest import Web
 
@@ -142,9 +142,100 @@ def test_customer_opens_follows_and_answers_a_ticket_on_a_phone(chromium, web, b
     )
     assert progress.status_code == 201
     page.locator("#portal-live", has_text="已联系配送员核实").wait_for(timeout=POLL_MS)
-    # TODO(issue 3): accept/decline the proposed resolution and answer the satisfaction survey (CSAT, NPS) here,
-    # once those portal panels exist (web/portal.py PORTAL_PANELS).
+
+    # The agent arranges a reissue and resolves the case; the outbox dispatcher schedules the callback and
+    # the survey, as it does in production.
+    assign(web.api, web.headers["admin"], ticket["id"], web.ids["owner"])
+    reissue = web.api.post(
+        f"{API}/tickets/{ticket['id']}/actions", headers=web.headers["admin"], json={"kind": "reissue"}
+    )
+    assert reissue.status_code == 201, reissue.text
+    resolved = web.api.post(
+        f"{API}/tickets/{ticket['id']}/transitions", headers=web.headers["admin"], json={"action": "resolve"}
+    )
+    assert resolved.status_code == 200, resolved.text
+    _drain_outbox(web)
+    page.reload()
+    assert "正在为您补发" in page.locator("#portal-actions").inner_text()  # the action in plain Chinese
+
+    # She rates the service through the survey link, still on the phone.
+    # The assistant's chat sits on the portal as a small button; a tap opens the conversation.
+    page.click(".as-chat .as-head")
+    page.locator(".as-chat .as-bot").first.wait_for()
+    page.click(".as-chat .as-head")
+    page.click("[data-survey-link]")
+    page.wait_for_url("**/portal/s/**")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for field, score in (("speed", 5), ("attitude", 5), ("result", 4)):
+        page.check(f"input[name={field}][value='{score}']")
+    page.check("input[name=nps][value='9']")
+    page.fill("textarea[name=comment]", "补发很快，谢谢")
+    page.click("button[type=submit]")
+    page.locator("[data-survey-done]", has_text="感谢您的评价").wait_for()
+    timeline = web.api.get(f"{API}/tickets/{ticket['id']}", headers=web.headers["admin"]).json()["timeline"]
+    [answer] = [e for e in timeline if e["kind"] == "survey" and "推荐意愿" in (e["body"] or "")]
+    assert "推荐意愿 9" in answer["body"] and "补发很快" in answer["body"]
+    page.go_back()
+    page.reload()
+    assert page.locator("[data-survey-answered]").is_visible()  # a second answer is not offered
     context.close()
+
+
+def _drain_outbox(web: Web) -> None:
+    from aftersales.events.dispatcher import Dispatcher
+
+    dispatcher = Dispatcher(web.app.state.db, web.app.state.clock, web.app.state.settings)
+    try:
+        dispatcher.run_until_idle()
+    finally:
+        dispatcher.close()
+
+
+def _log_in(page: Any, base_url: str, email: str, target: str) -> None:
+    page.goto(f"{base_url}/login?next={target}")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{target}")
+
+
+def test_supervisor_approves_an_action_above_the_agents_limit(chromium, web, base_url):
+    agent_context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    agent = agent_context.new_page()
+    errors: list[str] = []
+    agent.on("pageerror", lambda exc: errors.append(str(exc)))
+    _log_in(agent, base_url, web.emails["owner"], f"/app/tickets/{web.ticket_id}")
+    form = agent.locator("form.res-form")
+    form.locator("select[name=kind]").select_option("compensation")
+    assert form.locator("select[name=refund_mode]").is_hidden()  # only the chosen kind's fields show
+    form.locator("select[name=compensation_type]").select_option("coupon")
+    form.locator("input[name=amount]").fill("300")
+    form.locator("[data-request-action]").click()
+    agent.locator("#actions-card [data-status=requested]").wait_for()
+    assert "等待审批" in agent.locator("#actions-card").inner_text()
+    [action] = web.api.get(f"{API}/tickets/{web.ticket_id}/actions", headers=web.headers["admin"]).json()
+    assert (action["status"], action["amount"]) == ("requested", "300.00")
+
+    boss_context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    boss = boss_context.new_page()
+    _log_in(boss, base_url, web.emails["supervisor"], "/app/approvals")
+    row = boss.locator(f"#approvals tr[data-action-id='{action['id']}']")
+    assert "300" in row.inner_text()
+    row.locator("[data-approve]").click()
+    boss.wait_for_url("**/app/approvals")
+    assert boss.locator(f"#approvals tr[data-action-id='{action['id']}']").count() == 0
+    assert web.api.get(f"{API}/actions/{action['id']}", headers=web.headers["admin"]).json()["status"] == "approved"
+
+    # The agent records the coupon as issued; the customer's wording follows.
+    agent.reload()
+    card = agent.locator("#actions-card")
+    card.locator("input[name=reference]").fill("CP-300")
+    card.locator("[data-execute]").click()
+    agent.locator("#actions-card [data-status=executed]").wait_for()
+    assert "优惠券¥300.00已发放" in agent.locator("#actions-card").inner_text()
+    assert not errors, errors
+    agent_context.close()
+    boss_context.close()
 
 
 def test_supervisor_dashboard_draws_its_charts_under_the_content_security_policy(chromium, web, base_url):
@@ -159,7 +250,8 @@ def test_supervisor_dashboard_draws_its_charts_under_the_content_security_policy
     page.wait_for_url("**/app/dashboard")
     page.locator("#panel-backlog .chart svg").wait_for()
     page.locator("#panel-flow .chart svg").wait_for()
-    assert "暂无数据" in page.locator("#panel-satisfaction").inner_text()
+    satisfaction = page.locator("#panel-satisfaction").inner_text()
+    assert "CSAT" in satisfaction and "NPS" in satisfaction and "暂无数据" not in satisfaction
     # English is one click away and keeps the page.
     page.click("text=EN")
     page.wait_for_url("**/app/dashboard")

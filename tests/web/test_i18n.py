@@ -11,6 +11,7 @@ from aftersales.web.i18n import LANGUAGES, catalogue, duration
 
 LITERAL_KEY = re.compile(r"""\bt\(\s*'([a-z_]+(?:\.[A-Za-z0-9_]+)+)'\s*[,)]""")
 # Keys built from data (t('status.' ~ ticket.status)): every value the data can take needs a message.
+from aftersales.actions.models import ACTION_KINDS, ACTION_STATUSES  # noqa: E402
 from aftersales.agents.models import DEPARTMENTS, ROLES  # noqa: E402
 from aftersales.catalog.models import ORDER_STATUSES  # noqa: E402
 from aftersales.sla.policy import METRICS  # noqa: E402
@@ -35,6 +36,11 @@ DYNAMIC = {
     "sla.state": ("ok", "warning", "breached", "paused"),
     "portal.step": ("submitted", "processing", "resolved"),
     "queue.sorted": ("due", "newest"),
+    "res.kind": ACTION_KINDS,
+    "res.st": ACTION_STATUSES,
+    "cb.kind": ("follow_up", "second_callback"),
+    "portal_actions": ("accepted", "declined"),
+    "kbp.why": ("unanswered", "down_rated"),
 }
 
 

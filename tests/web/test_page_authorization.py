@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from api import _loop_support as loop
 from api._support import iter_routes, png_bytes
 
 from .conftest import PERSONAS, Web
@@ -48,6 +49,61 @@ def _post(url: str, data: dict[str, Any] | None = None, files: Any = None) -> Bu
 
 def _photo() -> dict[str, Any]:
     return {"file": ("photo.png", png_bytes(), "image/png")}
+
+
+def kb_form(w: Web) -> dict[str, str]:
+    n = w.n()
+    return {
+        "key": f"test.entry{n}",
+        "intent": "storage",
+        "questions": f"测试问题{n}怎么保存\n测试问题{n}放哪里",
+        "answer": "请冷藏保存。",
+        "tags": "测试",
+    }
+
+
+def kb_entry(w: Web) -> tuple[int, str]:
+    body = kb_form(w)
+    data = {**body, "questions": body["questions"].split("\n"), "tags": [body["tags"]]}
+    response = w.api.post("/api/v1/kb/entries", headers=w.headers["admin"], json=data)
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"]), body["key"]
+
+
+def proposal_response(w: Web) -> Req:
+    """A reissue proposed on a fresh ticket of its own, answered through that ticket's customer link."""
+    ticket_id = w.owned_ticket()
+    token = w.api.post(f"/api/v1/tickets/{ticket_id}/customer-link", headers=w.headers["admin"]).json()["token"]
+    body = {"kind": "reissue"}
+    action = w.api.post(f"/api/v1/tickets/{ticket_id}/actions", headers=w.headers["admin"], json=body).json()
+    return Req("POST", f"/portal/t/{token}/actions/{action['id']}/response", data={"accept": "true"})
+
+
+def kb_update(w: Web) -> Req:
+    entry_id, key = kb_entry(w)
+    return Req("POST", f"/app/kb/entries/{entry_id}", data={**kb_form(w), "key": key, "answer": "请 2-6℃ 冷藏。"})
+
+
+def review_item(w: Web) -> int:
+    """An unanswered question in the review queue, written directly (the conversation flow is not under test)."""
+    from aftersales.assistant.models import Conversation, ConversationMessage, ReviewItem
+
+    now = w.clock.now()
+    with w.database.transaction() as db:
+        conversation = Conversation(channel="web", status="open", state={}, created_at=now, updated_at=now)
+        db.add(conversation)
+        db.flush()
+        message = ConversationMessage(
+            conversation_id=conversation.id, role="customer", body="火星上能收快递吗", data={}, created_at=now
+        )
+        db.add(message)
+        db.flush()
+        item = ReviewItem(
+            message_id=message.id, question=message.body, reason="unanswered", status="open", created_at=now
+        )
+        db.add(item)
+        db.flush()
+        return int(item.id)
 
 
 MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
@@ -144,6 +200,15 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         lambda w: Req("POST", "/app/admin/sla/calendars", data={"name": f"brand-{w.n()}", "spec": '{"mode": "24x7"}'}),
     ),
     ("GET", "/app/admin/rules"): (SUPERVISORS, _get("/app/admin/rules")),
+    ("GET", "/app/admin/webhooks"): (ADMINS, _get("/app/admin/webhooks")),
+    ("POST", "/app/admin/webhooks"): (
+        ADMINS,
+        lambda w: Req("POST", "/app/admin/webhooks", data={"name": f"ERP {w.n()}", "url": "http://127.0.0.1:9/hook"}),
+    ),
+    ("POST", "/app/admin/webhooks/deliveries/{delivery_id}/replay"): (
+        ADMINS,
+        lambda w: Req("POST", f"/app/admin/webhooks/deliveries/{loop.dead_delivery(w)}/replay"),
+    ),
     # ---------------------------------------------------------------- customer portal: the link is the credential
     ("GET", "/portal/new"): (PUBLIC, _get("/portal/new")),
     ("POST", "/portal/new"): (
@@ -163,6 +228,69 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         PUBLIC,
         _get("/portal/t/{w.portal_token}/attachments/{w.attachment_id}"),
     ),
+    # ---------------------------------------------------------------- resolution actions, approvals, assistant
+    ("POST", "/app/tickets/{ticket_id}/actions"): (
+        OWNER_OR_SUPERVISOR,
+        lambda w: Req("POST", f"/app/tickets/{w.owned_ticket()}/actions", data={"kind": "reissue"}),
+    ),
+    # The owner requested these, so a supervisor deciding is not deciding their own request (four-eyes).
+    ("POST", "/app/actions/{action_id}/approve"): (
+        SUPERVISORS,
+        lambda w: Req("POST", f"/app/actions/{loop.requested_action(w)}/approve"),
+    ),
+    ("POST", "/app/actions/{action_id}/reject"): (
+        SUPERVISORS,
+        lambda w: Req("POST", f"/app/actions/{loop.requested_action(w)}/reject", data={"reason": "超出政策"}),
+    ),
+    ("POST", "/app/actions/{action_id}/execute"): (
+        OWNER_OR_SUPERVISOR,
+        lambda w: Req("POST", f"/app/actions/{loop.approved_action(w)}/execute", data={"reference": "SF1"}),
+    ),
+    ("GET", "/app/approvals"): (SUPERVISORS, _get("/app/approvals")),
+    ("GET", "/app/tickets/{ticket_id}/suggestions"): (READERS, _get("/app/tickets/{w.ticket_id}/suggestions")),
+    ("GET", "/app/kb/lookup"): (READERS, _get("/app/kb/lookup?q=怎么退货")),
+    ("GET", "/app/callbacks"): (READERS, _get("/app/callbacks")),
+    ("POST", "/app/callbacks/{task_id}/complete"): (
+        OWNER_OR_SUPERVISOR,
+        lambda w: Req(
+            "POST", f"/app/callbacks/{loop.callback_task(w)}/complete", data={"reached": "true", "summary": "已回访"}
+        ),
+    ),
+    ("GET", "/app/inbox"): (READERS, _get("/app/inbox")),
+    ("GET", "/app/inbox/count"): (READERS, _get("/app/inbox/count")),
+    # Each persona marks an item of their own inbox (someone else's answers 404, as in the API).
+    ("POST", "/app/inbox/{notification_id}/read"): (
+        READERS,
+        lambda w: Req("POST", f"/app/inbox/{loop.inbox_item(w, w.persona)}/read"),
+    ),
+    ("POST", "/portal/t/{token}/actions/{action_id}/response"): (PUBLIC, lambda w: proposal_response(w)),
+    # ---------------------------------------------------------------- knowledge base: everyone reads, supervisors edit
+    ("GET", "/app/kb"): (READERS, _get("/app/kb?q=保存")),
+    ("GET", "/app/kb/entries/new"): (SUPERVISORS, _get("/app/kb/entries/new?question=怎么保存")),
+    ("GET", "/app/kb/entries/{entry_id}"): (READERS, lambda w: Req("GET", f"/app/kb/entries/{kb_entry(w)[0]}")),
+    ("POST", "/app/kb/entries"): (SUPERVISORS, lambda w: Req("POST", "/app/kb/entries", data=kb_form(w))),
+    ("POST", "/app/kb/entries/{entry_id}"): (SUPERVISORS, lambda w: kb_update(w)),
+    ("POST", "/app/kb/review/{item_id}/convert"): (
+        SUPERVISORS,
+        lambda w: Req("POST", f"/app/kb/review/{review_item(w)}/convert", data={"add_to_key": kb_entry(w)[1]}),
+    ),
+    ("POST", "/app/kb/review/{item_id}/dismiss"): (
+        SUPERVISORS,
+        lambda w: Req("POST", f"/app/kb/review/{review_item(w)}/dismiss"),
+    ),
+    # ---------------------------------------------------------------- the survey: the signed link is the credential
+    ("GET", "/portal/s/{token}"): (PUBLIC, lambda w: Req("GET", f"/portal/s/{loop.survey_token(w)}")),
+    ("POST", "/portal/s/{token}"): (
+        PUBLIC,
+        lambda w: Req(
+            "POST",
+            f"/portal/s/{loop.survey_token(w)}",
+            data={"speed": "5", "attitude": "5", "result": "4", "nps": "9", "comment": "很满意"},
+        ),
+    ),
+    # The assistant's chat widget and its stand-alone page are public, like the portal.
+    ("GET", "/assistant/widget.js"): (PUBLIC, _get("/assistant/widget.js")),
+    ("GET", "/assistant/chat"): (PUBLIC, _get("/assistant/chat")),
     # Last: logging out ends the persona's session for the rows after it.
     ("POST", "/logout"): (PUBLIC, _post("/logout")),
 }
@@ -208,6 +336,7 @@ def _outcome(response: Any) -> str:
 def test_page_authorization_matrix(web, persona):
     """Allowed personas get the page or their redirect; others the login page (anonymous) or 403."""
     wrong = []
+    web.persona = persona
     for (method, path), (allowed, build) in MATRIX.items():
         response = send(web, persona, build(web))
         outcome = _outcome(response)
@@ -235,6 +364,7 @@ def test_every_form_rejects_a_missing_csrf_token(web):
     wrong = []
     for (method, path), (allowed, build) in posts:
         persona = "admin" if "admin" in allowed else sorted(allowed)[0]
+        web.persona = persona
         response = send(web, persona, build(web), csrf=False)
         if response.status_code != 403 or "security token" not in response.text:
             wrong.append(f"{method} {path} as {persona}: {response.status_code}")

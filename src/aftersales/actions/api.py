@@ -12,7 +12,14 @@ from sqlalchemy.exc import IntegrityError
 from aftersales.actions import service
 from aftersales.actions.models import ACTION_STATUSES
 from aftersales.actions.policy import ServicePolicies, load_policies
-from aftersales.actions.schemas import ActionCreate, ActionDecision, ActionExecute, ActionOut, PortalActionOut
+from aftersales.actions.schemas import (
+    ActionCreate,
+    ActionDecision,
+    ActionExecute,
+    ActionOut,
+    CustomerResponse,
+    PortalActionOut,
+)
 from aftersales.actions.texts import KIND_LABELS, STATUS_LABELS
 from aftersales.kit.actor import Actor
 from aftersales.kit.deps import DbSession, Now, PathId, Reader, Supervisor, Writer
@@ -152,15 +159,41 @@ def portal_actions(token: Token, request: Request, db: DbSession) -> list[Portal
     ticket = ticket_repo.get(db, ticket_id)
     if ticket.customer_id != customer.id:
         raise NotFound("this link is invalid or has expired", field="token")
-    return [
-        PortalActionOut(
-            kind=a.kind,
-            kind_label=KIND_LABELS[a.kind],
-            status=a.status,
-            status_label=STATUS_LABELS[a.status],
-            amount=a.amount,
-            text=service.customer_text(a),
-            updated_at=a.updated_at,
-        )
-        for a in service.list_for_ticket(db, ticket.id)
-    ]
+    return [_portal_out(a) for a in service.list_for_ticket(db, ticket.id)]
+
+
+def _portal_out(a) -> PortalActionOut:  # type: ignore[no-untyped-def]
+    response = service.customer_response(a)
+    return PortalActionOut(
+        id=a.id,
+        customer_response=response,
+        can_respond=response is None and a.status in service.RESPONDABLE,
+        kind=a.kind,
+        kind_label=KIND_LABELS[a.kind],
+        status=a.status,
+        status_label=STATUS_LABELS[a.status],
+        amount=a.amount,
+        text=service.customer_text(a),
+        updated_at=a.updated_at,
+    )
+
+
+@router.post(
+    "/portal/tickets/{token}/actions/{action_id}/response",
+    response_model=PortalActionOut,
+    tags=["customer portal"],
+    summary="The customer accepts or declines a proposed resolution (before it is carried out)",
+)
+def portal_respond(
+    token: Token, action_id: PathId, body: CustomerResponse, request: Request, db: DbSession, now: Now
+) -> PortalActionOut:
+    ticket_id, customer = _customer(request, token)
+    ticket = ticket_repo.get(db, ticket_id, for_update=True)
+    action = service.get(db, action_id, for_update=True)
+    # Another ticket's action answers like a missing one: the link opens this ticket only.
+    if ticket.customer_id != customer.id or action.ticket_id != ticket.id:
+        raise NotFound(f"action {action_id} does not exist on this ticket", field="action_id")
+    note = body.note.strip() if body.note and body.note.strip() else None
+    service.respond_for_customer(db, action, customer.id, body.accept, note, now)
+    db.commit()
+    return _portal_out(action)

@@ -84,9 +84,20 @@ class ActionOut(BaseModel):
     customer_text: str = ""
 
 
+class CustomerResponse(BaseModel):
+    """The customer's answer to a proposed resolution, through their signed link."""
+
+    model_config = ConfigDict(extra="forbid")
+    accept: bool
+    note: str | None = Field(default=None, max_length=2000)
+
+
 class PortalActionOut(BaseModel):
     """What the customer sees of an action: plain Chinese, no internal notes."""
 
+    id: int
+    customer_response: Literal["accepted", "declined"] | None = None
+    can_respond: bool = False
     kind: str
     kind_label: str
     status: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from aftersales.actions.models import ResolutionAction
 from aftersales.actions.policy import ActionFacts, ServicePolicies, evaluate, limit_covers
 from aftersales.actions.schemas import ActionCreate, ActionExecute
-from aftersales.actions.texts import progress_line
+from aftersales.actions.texts import KIND_LABELS, progress_line
 from aftersales.catalog.models import Order
 from aftersales.kit.actor import Actor
 from aftersales.kit.errors import Conflict, DomainError, Forbidden, NotFound
@@ -233,6 +233,57 @@ def execute(
     action.result = {k: v for k, v in {"reference": data.reference, "note": data.note}.items() if v}
     _record(db, ticket, action, actor, now, **action.result)
     _event(db, f"action.{data.outcome}", action, now, reference=data.reference)
+    return action
+
+
+RESPONDABLE = ("requested", "approved")
+
+
+def customer_response(action: ResolutionAction) -> Literal["accepted", "declined"] | None:
+    answer = (action.params or {}).get("customer_response")
+    if not answer:
+        return None
+    return "accepted" if answer.get("accepted") else "declined"
+
+
+def respond_for_customer(
+    db: Session, action: ResolutionAction, customer_id: int | None, accept: bool, note: str | None, now: datetime
+) -> ResolutionAction:
+    """Record the customer accepting or declining a proposed (not yet carried out) resolution.
+
+    The answer is kept with the action's parameters (no schema change) and as a public timeline line; the
+    outbox event tells the agent's systems. Declining does not cancel the action by itself: the agent or
+    supervisor decides what to propose instead.
+    """
+    wanted = "accepted" if accept else "declined"
+    current = customer_response(action)
+    if current == wanted:
+        return action  # the same tap sent twice
+    if current is not None:
+        raise Conflict(f"you have already {current} this proposal", field="accept", current=current)
+    if action.status not in RESPONDABLE:
+        raise Conflict(
+            f"the action is {action.status}; only a proposal not yet carried out can be accepted or declined",
+            field="action_id",
+            current=action.status,
+        )
+    ticket = db.get(Ticket, action.ticket_id)
+    assert ticket is not None
+    answer = {"accepted": accept, "at": now.isoformat(), "note": note}
+    action.params = {**(action.params or {}), "customer_response": answer}  # a new dict: JSON columns track by value
+    action.updated_at = now
+    label = KIND_LABELS[action.kind]
+    append(
+        db,
+        ticket,
+        "action",
+        Actor(type="customer", id=customer_id),
+        now,
+        body=(f"客户接受了{label}方案" if accept else f"客户不接受{label}方案") + (f"：{note}" if note else ""),
+        visibility="public",
+        data={"action_id": action.id, "kind": action.kind, "customer_response": wanted},
+    )
+    _event(db, f"action.customer_{wanted}", action, now, note=note)
     return action
 
 

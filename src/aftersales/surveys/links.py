@@ -34,8 +34,9 @@ def survey_signer(settings: Settings) -> SurveySigner:
 
 def portal_url(settings: Settings, ticket_id: int, customer_id: int | None) -> str:
     signer = LinkSigner(settings.resolved_secret_key(), max_age_days=settings.customer_link_max_age_days)
-    return f"{settings.public_base_url.rstrip('/')}/api/v1/portal/tickets/{signer.sign(ticket_id, customer_id)}"
+    # The customer's page (web/portal.py), not the JSON API behind it: the link is opened on a phone.
+    return f"{settings.public_base_url.rstrip('/')}/portal/t/{signer.sign(ticket_id, customer_id)}"
 
 
 def survey_url(settings: Settings, survey_id: int) -> str:
-    return f"{settings.public_base_url.rstrip('/')}/api/v1/surveys/{survey_signer(settings).sign(survey_id)}"
+    return f"{settings.public_base_url.rstrip('/')}/portal/s/{survey_signer(settings).sign(survey_id)}"

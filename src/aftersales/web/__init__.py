@@ -11,9 +11,17 @@ from fastapi import FastAPI
 
 def install(app: FastAPI) -> None:
     """Mount the static files and every page router on the app."""
-    from aftersales.web import admin, dashboard, portal, views
+    from aftersales.web import admin, dashboard, knowledge, portal, resolution, views, webhooks
     from aftersales.web.render import install_rendering
 
     install_rendering(app)
-    for router in (views.router, dashboard.router, admin.router, portal.router):
+    for router in (
+        views.router,
+        dashboard.router,
+        admin.router,
+        portal.router,
+        resolution.router,
+        webhooks.router,
+        knowledge.router,
+    ):
         app.include_router(router)

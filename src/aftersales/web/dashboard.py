@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import inspect
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from aftersales.kit.deps import DbSession, Now
@@ -54,10 +54,6 @@ class Panel:
     key: str  # message key of the title, "dashboard.<name>"; its partial is dashboard/_<name>.html
     load: Callable[[Session, datetime, PanelContext], PanelData]
     wide: bool = False
-
-
-def _table_exists(db: Session, name: str) -> bool:
-    return inspect(db.get_bind()).has_table(name)
 
 
 def _backlog(db: Session, now: datetime, ctx: PanelContext) -> PanelData:
@@ -162,17 +158,86 @@ def _flow(db: Session, now: datetime, ctx: PanelContext) -> PanelData:
     return PanelData({**flow, "chart": chart, "days": TREND_DAYS})
 
 
+def nps_score(values: list[int]) -> float | None:
+    """Net promoter score: % promoters (9-10) minus % detractors (0-6), -100 … 100."""
+    if not values:
+        return None
+    promoters = sum(1 for v in values if v >= 9)
+    detractors = sum(1 for v in values if v <= 6)
+    return round(100 * (promoters - detractors) / len(values), 1)
+
+
+def satisfaction_trend(
+    rows: list[tuple[datetime, float | None, int | None]], now: datetime, zone: ZoneInfo, days: int
+) -> dict[str, list[Any]]:
+    """Mean CSAT (1-5) and NPS per local day over the last ``days`` days; None where nobody answered."""
+    today = now.astimezone(zone).date()
+    labels = [today - timedelta(days=i) for i in range(days - 1, -1, -1)]
+    csat: dict[Any, list[float]] = {d: [] for d in labels}
+    nps: dict[Any, list[int]] = {d: [] for d in labels}
+    for answered, overall, score in rows:
+        day = answered.astimezone(zone).date()
+        if day not in csat:
+            continue
+        if overall is not None:
+            csat[day].append(overall)
+        if score is not None:
+            nps[day].append(score)
+    return {
+        "labels": [d.strftime("%m-%d") for d in labels],
+        "csat": [round(statistics.mean(v), 2) if v else None for v in csat.values()],
+        "nps": [nps_score(v) for v in nps.values()],
+    }
+
+
 def _satisfaction(db: Session, now: datetime, ctx: PanelContext) -> PanelData:
-    # CSAT and NPS come from the surveys of issue 3; until that table exists there is nothing true to show.
-    # TODO(issue 3): load CSAT (1-5) and NPS (0-10) trends from the surveys repository here.
-    if not _table_exists(db, "surveys"):
-        return PanelData({}, missing="dashboard.no_surveys")
-    return PanelData({}, missing="dashboard.surveys_not_wired")
+    from aftersales.surveys.models import CallbackTask, Survey
+
+    since = now - timedelta(days=TREND_DAYS)
+    rows = [
+        (answered, overall, score, low)
+        for answered, overall, score, low in db.execute(
+            select(Survey.answered_at, Survey.csat_overall, Survey.nps, Survey.low_score).where(
+                Survey.answered_at.is_not(None), Survey.answered_at >= since
+            )
+        )
+    ]
+    trend = satisfaction_trend([(a, o, n) for a, o, n, _ in rows if a is not None], now, ctx.zone, TREND_DAYS)
+    all_csat = [o for _, o, _, _ in rows if o is not None]
+    all_nps = [n for _, _, n, _ in rows if n is not None]
+    second_open = db.scalar(
+        select(func.count(CallbackTask.id)).where(CallbackTask.kind == "second_callback", CallbackTask.status == "open")
+    )
+    chart_csat = {
+        "type": "line",
+        "categories": trend["labels"],
+        "series": [{"name": ctx.t("dashboard.csat"), "data": trend["csat"]}],
+    }
+    chart_nps = {
+        "type": "line",
+        "categories": trend["labels"],
+        "series": [{"name": ctx.t("dashboard.nps"), "data": trend["nps"]}],
+    }
+    return PanelData(
+        {
+            "answered": len(rows),
+            "csat": round(statistics.mean(all_csat), 2) if all_csat else None,
+            "nps": nps_score(all_nps),
+            "low_scores": sum(1 for *_, low in rows if low),
+            "second_open": int(second_open or 0),
+            "chart_csat": chart_csat,
+            "chart_nps": chart_nps,
+            "days": TREND_DAYS,
+        }
+    )
 
 
 def _approvals(db: Session, now: datetime, ctx: PanelContext) -> PanelData:
-    # TODO(issue 3): count resolution actions waiting for a supervisor's approval.
-    return PanelData({}, missing="dashboard.no_actions")
+    from aftersales.actions import service as actions_service
+
+    waiting = actions_service.list_actions(db, status="requested", limit=200)
+    oldest = sorted(waiting, key=lambda a: a.created_at)[:6]
+    return PanelData({"count": len(waiting), "oldest": oldest})
 
 
 PANELS: list[Panel] = [

@@ -21,6 +21,7 @@ class NavItem:
     path: str
     roles: frozenset[str]
     shortcut: str | None = None  # "g" then this key jumps here
+    badge: str | None = None  # a page fragment with a count shown next to the label (unread notifications)
 
 
 _ITEMS: list[NavItem] = []

@@ -13,11 +13,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import FileResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from aftersales.actions import api as actions_api
+from aftersales.actions.schemas import CustomerResponse
 from aftersales.kit.actor import Actor
 from aftersales.kit.deps import DbSession, Now, PathId
 from aftersales.kit.errors import DomainError, NotFound
+from aftersales.surveys import api as surveys_api
+from aftersales.surveys.links import survey_signer
+from aftersales.surveys.models import Survey
+from aftersales.surveys.schemas import SurveyAnswer
 from aftersales.tickets import portal as portal_api
 from aftersales.tickets import repository as repo
 from aftersales.tickets import service
@@ -55,15 +62,35 @@ STEP_OF_STATUS = {
 class PortalPanel:
     """Something extra a customer can do on their ticket, shown under the timeline when ``load`` returns values.
 
-    TODO(issue 3): register the "accept / decline the proposed resolution" and the satisfaction survey
-    (CSAT 1-5, NPS 0-10, comment) panels here, each with its own template under portal/ and POST route.
+    ``load`` gets the request and the signed token too, so a panel can reuse the API's portal handlers.
     """
 
     template: str
-    load: Callable[[Session, PortalTicket, datetime], dict[str, Any] | None]
+    load: Callable[[Request, Session, str, PortalTicket, datetime], dict[str, Any] | None]
 
 
-PORTAL_PANELS: list[PortalPanel] = []
+def _actions_panel(
+    request: Request, db: Session, token: str, ticket: PortalTicket, now: datetime
+) -> dict[str, Any] | None:
+    # The API's customer view: plain Chinese, no amounts of internal notes or who approved.
+    actions = actions_api.portal_actions(token, request, db)
+    return {"actions": actions} if actions else None
+
+
+def _survey_panel(
+    request: Request, db: Session, token: str, ticket: PortalTicket, now: datetime
+) -> dict[str, Any] | None:
+    survey = db.scalars(select(Survey).where(Survey.ticket_id == ticket.id).order_by(Survey.id.desc()).limit(1)).first()
+    if survey is None:
+        return None
+    signed = survey_signer(request.app.state.settings).sign(survey.id)
+    return {"survey_url": f"/portal/s/{signed}", "answered": survey.answered_at is not None}
+
+
+PORTAL_PANELS: list[PortalPanel] = [
+    PortalPanel("portal/_actions.html", _actions_panel),
+    PortalPanel("portal/_survey_invite.html", _survey_panel),
+]
 
 
 # ---------------------------------------------------------------- open a ticket
@@ -146,7 +173,7 @@ def _values(request: Request, db: Session, token: str, now: datetime) -> dict[st
     photos = {a.entry_id: a for a in repo.attachments(db, ticket.id) if a.entry_id in public_entries}
     panels = []
     for panel in PORTAL_PANELS:
-        loaded = panel.load(db, ticket, now)
+        loaded = panel.load(request, db, token, ticket, now)
         if loaded is not None:
             panels.append((panel.template, loaded))
     return {
@@ -204,3 +231,55 @@ def photo(token: Token, attachment_id: PathId, request: Request, db: DbSession) 
         content_disposition_type=disposition,
         headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'"},
     )
+
+
+@router.post("/portal/t/{token}/actions/{action_id}/response")
+def respond_to_action(
+    token: Token,
+    action_id: PathId,
+    request: Request,
+    db: DbSession,
+    now: Now,
+    accept: Annotated[str, Form(max_length=5)] = "",
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Accept or decline a proposed resolution; the API decides whether it can still be answered."""
+    body = parse(CustomerResponse, accept=accept, note=blank_to_none(note))
+    actions_api.portal_respond(token, action_id, body, request, db, now)
+    return redirect(request, f"/portal/t/{token}")
+
+
+# ---------------------------------------------------------------- the satisfaction survey behind its signed link
+
+
+@router.get("/portal/s/{token}")
+def survey_form(token: Token, request: Request, db: DbSession) -> Response:
+    questions = surveys_api.survey_questions(token, request, db)
+    return page(request, "portal/survey.html", None, token=token, questions=questions, error=None, values={})
+
+
+@router.post("/portal/s/{token}")
+def answer_survey(
+    token: Token,
+    request: Request,
+    db: DbSession,
+    now: Now,
+    speed: Annotated[str, Form(max_length=2)] = "",
+    attitude: Annotated[str, Form(max_length=2)] = "",
+    result: Annotated[str, Form(max_length=2)] = "",
+    nps: Annotated[str, Form(max_length=2)] = "",
+    comment: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    values = {"speed": speed, "attitude": attitude, "result": result, "nps": nps, "comment": comment}
+    try:
+        # Pydantic turns "4" into 4 and names the field when a score is missing or out of range.
+        body = parse(SurveyAnswer, speed=speed, attitude=attitude, result=result, nps=nps, comment=comment or None)
+        answered = surveys_api.answer_survey(token, body, request, db, now)
+    except DomainError as exc:
+        db.rollback()
+        questions = surveys_api.survey_questions(token, request, db)
+        return page(
+            request, "portal/survey.html", None, status_code=exc.status_code, token=token, questions=questions,
+            error=exc.message, values=values,
+        )  # fmt: skip
+    return page(request, "portal/survey_done.html", None, answered=answered)

@@ -154,7 +154,10 @@ def _install_page_errors(app: FastAPI) -> None:
         assert isinstance(exc, DomainError)
         if not is_page(request):
             return await json_domain(request, exc)  # type: ignore[misc,no-any-return]
-        return error_page(request, exc.status_code, exc.message)
+        # A refusal by a service policy (approval limits, four-eyes, return window …) names that policy,
+        # so the agent knows which rule said no and whom to ask.
+        policy = exc.extra.get("policy")
+        return error_page(request, exc.status_code, f"[{policy}] {exc.message}" if policy else exc.message)
 
     async def validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

@@ -266,6 +266,9 @@ def create_ticket(
 
 
 def ticket_values(request: Request, db: DbSession, ticket: Ticket, now: datetime, actor: Actor) -> dict[str, Any]:
+    # Imported here so the queue registers its menu entry first (the menu follows registration order).
+    from aftersales.web.resolution import ACTION_FORM_KINDS, ticket_actions
+
     detail = tickets_api.detail(request, db, ticket, now)
     agents = {a.id: a for a in _agents(db, actor)}
     customer = db.get(Customer, ticket.customer_id) if ticket.customer_id else None
@@ -295,6 +298,8 @@ def ticket_values(request: Request, db: DbSession, ticket: Ticket, now: datetime
         "channels": CHANNELS,
         "portal_url": None,
         "error": None,
+        "resolution_actions": ticket_actions(db, ticket.id, actor),
+        "action_kinds": ACTION_FORM_KINDS,
     }
 
 

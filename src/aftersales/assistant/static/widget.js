@@ -7,17 +7,21 @@
   var script = document.currentScript;
   var base = script ? new URL(script.src, window.location.href).origin : window.location.origin;
   var customerToken = script ? script.getAttribute("data-customer-token") : null;
+  // data-collapsed: start as a small button (pages on a phone), and open the conversation on the first tap.
+  var collapsed = script ? script.hasAttribute("data-collapsed") : false;
   var conversationToken = null;
   var socket = null;
   var pending = [];
 
   var box = document.createElement("div");
-  box.className = "as-chat";
+  box.className = collapsed ? "as-chat as-min" : "as-chat";
   box.innerHTML =
     '<style>.as-chat{position:fixed;right:16px;bottom:16px;width:340px;max-height:70vh;display:flex;' +
     'flex-direction:column;font:14px/1.5 -apple-system,"PingFang SC","Microsoft YaHei",sans-serif;' +
     'background:#fff;border:1px solid #ddd;border-radius:10px;box-shadow:0 4px 16px rgba(0,0,0,.12);z-index:99999}' +
-    '.as-head{padding:10px 12px;background:#1f6feb;color:#fff;border-radius:10px 10px 0 0}' +
+    '.as-head{padding:10px 12px;background:#1f6feb;color:#fff;border-radius:10px 10px 0 0;cursor:pointer}' +
+    '.as-chat.as-min{width:auto}.as-chat.as-min .as-log,.as-chat.as-min .as-form{display:none}' +
+    '.as-chat.as-min .as-head{border-radius:10px}' +
     '.as-log{flex:1;overflow-y:auto;padding:10px;min-height:240px}' +
     '.as-msg{margin:6px 0;padding:6px 10px;border-radius:8px;white-space:pre-wrap;max-width:85%}' +
     '.as-me{background:#e7f0ff;margin-left:auto}.as-bot{background:#f4f4f4}' +
@@ -79,7 +83,8 @@
     }
   }
 
-  api("/conversations", customerToken ? { channel: "web", customer_token: customerToken } : { channel: "web" })
+  function start() {
+    api("/conversations", customerToken ? { channel: "web", customer_token: customerToken } : { channel: "web" })
     .then(function (started) {
       conversationToken = started.token;
       add(started.greeting, false);
@@ -89,6 +94,16 @@
         socket.onopen = function () { pending.splice(0).forEach(send); };
       } catch (e) { socket = null; }
     });
+  }
+  var started = false;
+  function open() {
+    box.classList.remove("as-min");
+    if (!started) { started = true; start(); }
+  }
+  box.querySelector(".as-head").addEventListener("click", function () {
+    if (box.classList.contains("as-min")) { open(); } else if (collapsed) { box.classList.add("as-min"); }
+  });
+  if (!collapsed) open();
 
   box.querySelector("form").addEventListener("submit", function (event) {
     event.preventDefault();

@@ -119,6 +119,31 @@
     if (ev.target.matches("[data-back]") && history.length > 1) { ev.preventDefault(); history.back(); }
     if (ev.target.matches("[data-dismiss]")) ev.target.closest(".flash")?.remove();
     if (ev.target.matches("[data-close]")) ev.target.closest(".modal")?.setAttribute("hidden", "");
+    // One click puts a suggested or looked-up answer into the reply box (as a customer-visible reply).
+    if (ev.target.matches("[data-insert-reply]")) {
+      const composer = document.getElementById("composer");
+      const box = composer?.querySelector("textarea[name=body]");
+      if (box) {
+        box.value = box.value ? box.value.trimEnd() + "\n" + ev.target.dataset.insertReply : ev.target.dataset.insertReply;
+        const reply = composer.querySelector("input[name=kind][value=reply]");
+        if (reply) reply.checked = true;
+        box.focus();
+      }
+    }
+  });
+
+  // The action request form shows only the fields of the chosen kind.
+  function showKindFields(root) {
+    root.querySelectorAll("select[data-action-kind]").forEach((select) => {
+      select.form.querySelectorAll("[data-for-kinds]").forEach((el) => {
+        const on = el.dataset.forKinds.split(" ").includes(select.value);
+        el.hidden = !on;
+        el.querySelectorAll("input, select").forEach((input) => { input.disabled = !on; });
+      });
+    });
+  }
+  document.addEventListener("change", (ev) => {
+    if (ev.target.matches("select[data-action-kind]")) showKindFields(ev.target.form);
   });
 
   // Keep what the agent is typing: a poll must not replace a focused form (it only swaps the timeline).
@@ -129,8 +154,8 @@
       if (slot) slot.innerHTML = "";
     }
   });
-  document.addEventListener("htmx:afterSwap", (ev) => { drawCharts(ev.detail.target); tick(); });
-  document.addEventListener("DOMContentLoaded", () => { drawCharts(document); tick(); });
+  document.addEventListener("htmx:afterSwap", (ev) => { drawCharts(ev.detail.target); showKindFields(ev.detail.target); tick(); });
+  document.addEventListener("DOMContentLoaded", () => { drawCharts(document); showKindFields(document); tick(); });
   window.addEventListener("resize", () => {
     document.querySelectorAll(".chart").forEach((el) => window.echarts?.getInstanceByDom(el)?.resize());
   });
