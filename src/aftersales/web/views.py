@@ -33,6 +33,7 @@ from aftersales.tickets.schemas import (
     TriageOverride,
 )
 from aftersales.tickets.workflow import allowed_actions
+from aftersales.triage.engine import CATEGORIES, DEPARTMENTS
 from aftersales.web.auth import OptionalActor, ReaderPage, WriterPage
 from aftersales.web.forms import blank_to_none, int_or_none, parse
 from aftersales.web.i18n import LANG_COOKIE, LANGUAGES
@@ -45,19 +46,6 @@ router = APIRouter(dependencies=[Depends(check_csrf)], include_in_schema=False)
 register(NavItem("nav.queue", "/app/queue", ALL_ROLES, shortcut="q"))
 
 QUEUE_VIEWS = ("mine", "unassigned", "department", "open", "warning", "breached")
-DEPARTMENTS = ("customer_service", "after_sales", "quality", "logistics", "product", "management")
-CATEGORIES = (
-    "quality",
-    "packaging_damage",
-    "logistics_delay",
-    "wrong_or_missing_item",
-    "usage_question",
-    "adverse_reaction",
-    "cold_chain",
-    "authenticity",
-    "service_attitude",
-    "suggestion",
-)
 QUEUE_LIMIT = 100
 
 
