@@ -3,10 +3,9 @@ customer's view through the signed link."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from sqlalchemy.exc import IntegrityError
 
 from aftersales.actions import service
@@ -22,14 +21,13 @@ from aftersales.actions.schemas import (
 )
 from aftersales.actions.texts import KIND_LABELS, STATUS_LABELS
 from aftersales.kit.actor import Actor
-from aftersales.kit.deps import DbSession, Now, PathId, Reader, Supervisor, Writer
+from aftersales.kit.deps import DbSession, IdempotencyKeyHeader, Now, PathId, Reader, Supervisor, Writer
 from aftersales.kit.errors import Forbidden, NotFound, ValidationFailed
 from aftersales.tickets import repository as ticket_repo
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.portal import Token, _customer
 
 router = APIRouter(tags=["resolution actions"])
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 def policies_of(request: Request) -> ServicePolicies:
@@ -62,10 +60,8 @@ def request_action(
     actor: Writer,
     db: DbSession,
     now: Now,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: IdempotencyKeyHeader,
 ) -> ActionOut:
-    if idempotency_key is not None and not _KEY.match(idempotency_key):
-        raise ValidationFailed("Idempotency-Key must be 1-255 visible ASCII characters", field="Idempotency-Key")
     ticket = ticket_repo.get(db, ticket_id, for_update=True)
     _owner_or_supervisor(actor, ticket)
     if idempotency_key and (existing := service.find_idempotent(db, ticket.id, idempotency_key)) is not None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from aftersales.kit.actor import Actor
 from aftersales.kit.db import MAX_ID
-from aftersales.kit.errors import Forbidden, Unauthorized
+from aftersales.kit.errors import Forbidden, Unauthorized, ValidationFailed
 
 _bearer = HTTPBearer(auto_error=False, description="API token from POST /api/v1/auth/token")
 
@@ -73,3 +74,16 @@ Writer = Annotated[Actor, Depends(require(*WRITERS))]
 Supervisor = Annotated[Actor, Depends(require(*SUPERVISORS))]
 Admin = Annotated[Actor, Depends(require(*ADMINS))]
 Reader = CurrentAgent
+
+
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def idempotency_key(key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> str | None:
+    """The Idempotency-Key header of a create request, if sent: 1-255 visible ASCII characters."""
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise ValidationFailed("Idempotency-Key must be 1-255 visible ASCII characters", field="Idempotency-Key")
+    return key
+
+
+IdempotencyKeyHeader = Annotated[str | None, Depends(idempotency_key)]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Header, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Query, Request, Response, UploadFile, status
 from fastapi.responses import FileResponse
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from aftersales.kit.actor import Actor
-from aftersales.kit.deps import DbSession, Now, PathId, Reader, Writer
+from aftersales.kit.deps import DbSession, IdempotencyKeyHeader, Now, PathId, Reader, Writer
 from aftersales.kit.errors import Forbidden, ValidationFailed
 from aftersales.sla import service as sla_service
 from aftersales.tickets import repository as repo
@@ -37,7 +36,6 @@ from aftersales.tickets.schemas import (
 )
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
-_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 def detail(
@@ -68,10 +66,8 @@ def create_ticket(
     actor: Writer,
     db: DbSession,
     now: Now,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: IdempotencyKeyHeader,
 ) -> TicketDetail:
-    if idempotency_key is not None and not _KEY.match(idempotency_key):
-        raise ValidationFailed("Idempotency-Key must be 1-255 visible ASCII characters", field="Idempotency-Key")
     if idempotency_key:
         existing = service.find_idempotent(db, actor.scope, idempotency_key, body)
         if existing is not None:

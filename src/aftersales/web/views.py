@@ -240,7 +240,7 @@ def create_ticket(
             customer={"name": blank_to_none(name), "phone": phone.strip()} if phone.strip() else None,
             order_number=blank_to_none(order_number),
         )
-        created = tickets_api.create_ticket(body, request, Response(), actor, db, now)
+        created = tickets_api.create_ticket(body, request, Response(), actor, db, now, idempotency_key=None)
     except DomainError as exc:
         db.rollback()
         return page(
