@@ -203,3 +203,37 @@ def test_24x7_calendar_needs_no_hours() -> None:
     cal = BusinessCalendar.from_dict({"name": "always", "mode": "24x7", "hours": {}})
     start = datetime(2026, 10, 1, 3, tzinfo=SH)
     assert add_business_time(cal, start, 90) == start + timedelta(seconds=90)
+
+
+def test_year_not_yet_announced_still_skips_the_days_the_law_fixes() -> None:
+    # chinese_calendar has no 2027 arrangement yet; New Year's Day and National Day are fixed by law.
+    if _library_covers(2027):
+        pytest.skip("chinese_calendar covers 2027 now; the fallback is no longer used for it")
+    assert CN.day_hours(date(2027, 1, 1)) == ()  # 元旦, a Friday
+    assert CN.day_hours(date(2027, 10, 1)) == ()  # 国庆
+    assert CN.day_hours(date(2027, 2, 5)) == ()  # 除夕 (statutory since 2025)
+    assert CN.day_hours(date(2027, 1, 4)) != ()  # an ordinary Monday
+    # A ticket on the last afternoon of 2026 is due after the holiday, on Monday 2027-01-04.
+    due = add_business_time(CN, datetime(2026, 12, 31, 17, 0, tzinfo=SH), 2 * HOUR)
+    assert due.astimezone(SH) == datetime(2027, 1, 4, 10, 0, tzinfo=SH)
+
+
+def test_brand_dates_override_the_fixed_days_fallback() -> None:
+    # Once the State Council publishes 2027, a brand enters the bridge days and 调休 Saturdays itself.
+    cal = BusinessCalendar.from_dict(
+        {**CN.to_dict(), "extra_workdays": ["2027-01-01"], "extra_holidays": ["2027-02-09"]}
+    )
+    assert cal.day_hours(date(2027, 1, 1)) != ()
+    assert cal.day_hours(date(2027, 2, 9)) == ()
+
+
+def test_fixed_days_fallback_agrees_with_announced_years() -> None:
+    # Every day the fallback would close in an announced year is a holiday in the published arrangement.
+    from aftersales.sla.calendar import _statutory_days
+
+    for year in range(2015, 2027):
+        if not _library_covers(year):
+            continue
+        closed = _statutory_days(year)
+        assert len(closed) >= 11, year
+        assert all(chinese_calendar.is_holiday(d) for d in closed), year

@@ -19,7 +19,7 @@ from ._helpers import CALENDARS
 PROP = settings(max_examples=150, deadline=None)
 
 calendars = st.sampled_from(sorted(CALENDARS)).map(CALENDARS.__getitem__)
-# 2024..2027: covers statutory data (2024-2026) and the plain-weekday fallback (2027), plus DST in New York.
+# 2024..2027: covers announced statutory data (2024-2026) and the fixed-days-only fallback (2027), plus DST in New York.
 instants = st.integers(
     min_value=int(datetime(2024, 1, 1, tzinfo=UTC).timestamp() * 1e6),
     max_value=int(datetime(2027, 12, 31, tzinfo=UTC).timestamp() * 1e6),

@@ -13,8 +13,13 @@ Day rules for ``business_hours`` (first rule that applies wins):
    - a statutory holiday (a day the library marks as off *with a holiday name*): no business time;
    - an adjusted working day (the library marks a Saturday/Sunday as a working day): working-day hours;
    - any other day: the hours configured for its weekday;
-4. otherwise (statutory data disabled, or the year is outside the library's range — the library raises
-   ``NotImplementedError`` there and we fall back silently to plain weekdays): the weekday's hours.
+4. ``use_cn_statutory`` and the year is not (yet) covered by ``chinese_calendar`` (it raises
+   ``NotImplementedError``; the State Council publishes each year's arrangement only in the autumn before):
+   the statutory days themselves, which the law fixes (元旦, 除夕 and 春节 1–3, 清明, 劳动节 ×2, 端午, 中秋,
+   国庆 ×3), come from the ``holidays`` library's China calendar and have no business time; its "observed"
+   days are guesses of the bridging arrangement and are ignored, and no adjusted working day is assumed.
+   A brand adds the published bridge days and 调休 Saturdays with ``extra_holidays``/``extra_workdays``;
+5. otherwise (statutory data disabled): the weekday's hours.
 
 "Working-day hours" are the hours of the day's own weekday when it is Monday–Friday, and the hours of Monday
 (weekday 0) when a Saturday or Sunday has been turned into a working day.
@@ -28,6 +33,7 @@ are handled (a 09:00–18:00 day stays 09:00–18:00 local time, whatever the UT
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Mapping, Sequence
@@ -37,6 +43,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import chinese_calendar
+import holidays
 
 __all__ = [
     "DEFAULT_HOURS",
@@ -64,6 +71,13 @@ DEFAULT_HOURS: Mapping[int, tuple[tuple[time, time], ...]] = {wd: _NINE_TO_SIX f
 
 class CalendarConfigError(ValueError):
     """A calendar definition is invalid; the message starts with the offending field path."""
+
+
+@functools.cache
+def _statutory_days(year: int) -> frozenset[date]:
+    """Statutory holidays of ``year`` fixed by law, without the (unknown) bridging days and 调休."""
+    days = holidays.country_holidays("CN", years=year, language="en_US")
+    return frozenset(d for d, name in days.items() if "observed" not in name.lower())
 
 
 def _sec_of_day(t: time, *, is_end: bool) -> int:
@@ -168,7 +182,9 @@ class BusinessCalendar:
             try:
                 off, holiday_name = chinese_calendar.get_holiday_detail(d)
             except NotImplementedError:
-                # Year not covered by the library: plain weekdays (documented fallback).
+                # Year not announced yet: only the days the law fixes (rule 4 in the module docstring).
+                if d in _statutory_days(d.year):
+                    return ()
                 return self._secs.get(wd, ())
             if off and holiday_name is not None:
                 return ()  # statutory holiday
