@@ -259,3 +259,37 @@ def test_knowledge_pages_create_edit_with_versions_and_turn_review_items_into_ph
     assert f'data-review-id="{item}"' not in web.browsers["supervisor"].get("/app/kb").text
     search = web.browsers["owner"].get("/app/kb", params={"q": form["key"]})
     assert f'data-entry-key="{form["key"]}"' in search.text
+
+
+def test_a_new_entry_started_from_a_review_item_marks_the_item_converted(web):
+    """The review queue's "new entry" link carries the item; saving creates the entry and converts the item
+    in one transaction, and a refused entry leaves the item open."""
+    import html
+    import re
+
+    from .test_page_authorization import kb_form, review_item
+
+    item = review_item(web)
+    listing = web.browsers["supervisor"].get("/app/kb").text
+    link = re.search(rf'href="(/app/kb/entries/new\?[^"]*review={item})"', listing)
+    assert link, "the review item's new-entry link does not name the item"
+    form_page = web.browsers["supervisor"].get(html.unescape(link.group(1)))
+    assert f'name="review_item" value="{item}"' in form_page.text and "火星上能收快递吗" in form_page.text
+
+    form = {**kb_form(web), "questions": "火星上能收快递吗\n火星能送货吗", "review_item": str(item)}
+    bad = web.post("supervisor", "/app/kb/entries", {**form, "key": "坏 key"})
+    assert bad.status_code == 422 and "key" in bad.text
+    assert f'name="review_item" value="{item}"' in bad.text  # the form keeps the link to the item
+    still_open = web.api.get(f"{API}/assistant/review", headers=web.headers["admin"]).json()
+    assert item in [i["id"] for i in still_open]
+
+    saved = web.post("supervisor", "/app/kb/entries", form)
+    assert saved.status_code == 303, saved.text
+    entry_id = int(saved.headers["location"].rsplit("/", 1)[1])
+    entry = web.api.get(f"{API}/kb/entries/{entry_id}", headers=web.headers["admin"]).json()
+    assert entry["key"] == form["key"] and "火星上能收快递吗" in entry["questions"]
+    converted = web.api.get(f"{API}/assistant/review?state=converted", headers=web.headers["admin"]).json()
+    assert [(i["id"], i["entry_key"]) for i in converted if i["id"] == item] == [(item, form["key"])]
+    assert f'data-review-id="{item}"' not in web.browsers["supervisor"].get("/app/kb").text
+    again = web.post("supervisor", "/app/kb/entries", {**kb_form(web), "review_item": str(item)})
+    assert again.status_code == 409 and "already converted" in again.text
