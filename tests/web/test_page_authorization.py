@@ -256,7 +256,9 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
             "POST", f"/app/callbacks/{loop.callback_task(w)}/complete", data={"reached": "true", "summary": "已回访"}
         ),
     ),
+    ("GET", "/app/callbacks/rows"): (READERS, _get("/app/callbacks/rows?mine=true")),
     ("GET", "/app/inbox"): (READERS, _get("/app/inbox")),
+    ("GET", "/app/inbox/items"): (READERS, _get("/app/inbox/items")),
     ("GET", "/app/inbox/count"): (READERS, _get("/app/inbox/count")),
     # Each persona marks an item of their own inbox (someone else's answers 404, as in the API).
     ("POST", "/app/inbox/{notification_id}/read"): (

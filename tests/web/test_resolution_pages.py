@@ -293,3 +293,30 @@ def test_a_new_entry_started_from_a_review_item_marks_the_item_converted(web):
     assert f'data-review-id="{item}"' not in web.browsers["supervisor"].get("/app/kb").text
     again = web.post("supervisor", "/app/kb/entries", {**kb_form(web), "review_item": str(item)})
     assert again.status_code == 409 and "already converted" in again.text
+
+
+def test_callbacks_and_inbox_pages_poll_fragments_that_show_new_items(web):
+    """The pages poll like the queue does (every 10 s), and what they poll shows what arrived since loading."""
+    from api import _loop_support as loop
+
+    owner = web.browsers["owner"]
+    callbacks = owner.get("/app/callbacks")
+    assert 'hx-get="/app/callbacks/rows"' in callbacks.text and 'hx-trigger="every 10s"' in callbacks.text
+    assert "data-keep-typing" in callbacks.text  # a poll never swaps away a half-typed call summary
+    assert 'hx-get="/app/callbacks/rows?mine=true"' in owner.get("/app/callbacks?mine=true").text
+    inbox = owner.get("/app/inbox")
+    assert 'hx-get="/app/inbox/items"' in inbox.text and 'hx-trigger="every 10s"' in inbox.text
+    assert 'hx-get="/app/inbox/count" hx-trigger="load, every 10s"' in inbox.text  # the unread badge too
+
+    task_id = loop.callback_task(web)
+    rows = owner.get("/app/callbacks/rows", headers={"HX-Request": "true"})
+    assert rows.status_code == 200 and f'data-task-id="{task_id}"' in rows.text
+    assert "<html" not in rows.text  # a fragment for the table body, not a page
+    assert f'data-task-id="{task_id}"' in owner.get("/app/callbacks/rows?mine=true").text  # the owner's own call
+    assert f'data-task-id="{task_id}"' not in web.browsers["outsider"].get("/app/callbacks/rows?mine=true").text
+
+    item_id = loop.inbox_item(web, "owner")
+    items = owner.get("/app/inbox/items", headers={"HX-Request": "true"})
+    assert f'data-notification-id="{item_id}"' in items.text and "<html" not in items.text
+    assert f'data-notification-id="{item_id}"' not in web.browsers["outsider"].get("/app/inbox/items").text
+    assert 'data-unread="' in owner.get("/app/inbox/count").text
