@@ -96,5 +96,5 @@ def test_bad_rule_input_shows_the_field_and_writes_nothing(web):
         assert f"未保存（{field}）" in response.text, (data, response.text[:2000])
         assert 'id="severity-rules"' in response.text  # the page again, not a bare error
     stale = web.post("admin", "/app/admin/rules", {"op": "reset", "base_version": "7"})
-    assert stale.status_code == 409 and "未保存（base_version）" in stale.text
+    assert stale.status_code == 409 and "未保存（base_version）：规则在您打开页面后已被修改" in stale.text
     assert _version(web) == before

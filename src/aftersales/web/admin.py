@@ -27,6 +27,7 @@ from aftersales.triage import overlay as triage_overlay
 from aftersales.triage.engine import SEVERITIES
 from aftersales.web.auth import AdminPage, SupervisorPage
 from aftersales.web.forms import blank_to_none, int_or_none, parse
+from aftersales.web.i18n import language_of, translator
 from aftersales.web.nav import SUPERVISORS, NavItem, register
 from aftersales.web.render import page, redirect
 from aftersales.web.session import check_csrf
@@ -359,5 +360,9 @@ async def edit_rules(request: Request, actor: AdminPage, db: DbSession, now: Now
     except DomainError as exc:
         db.rollback()
         where = f"（{exc.field}）" if exc.field else ""
-        return _rules_page(request, actor, db, error=f"未保存{where}：{exc.message}", status=exc.status_code)
+        message = exc.message
+        if exc.status_code == 409 and exc.field == "base_version":
+            # Someone saved since this page was loaded; say it in the page's words, not the API's.
+            message = translator(language_of(request))("rules.stale")
+        return _rules_page(request, actor, db, error=f"未保存{where}：{message}", status=exc.status_code)
     return redirect(request, "/app/admin/rules")
