@@ -14,6 +14,9 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
@@ -31,8 +34,9 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
+    from aftersales.actions.models import ResolutionAction
     from aftersales.app import create_app
-    from aftersales.demo.generator import DEMO_DOMAIN, DEMO_PASSWORD, build_demo
+    from aftersales.demo.generator import ADMIN_EMAIL, DEMO_DOMAIN, DEMO_PASSWORD, build_demo
     from aftersales.kit.db import Database
     from aftersales.kit.migrate import upgrade
     from aftersales.kit.settings import Settings
@@ -59,8 +63,16 @@ def main() -> int:
         app = create_app(settings, database=database)
         with database.transaction() as session:
             rows, _ = repo.list_page(session, repo.TicketFilters(status=["in_progress"]), now, limit=50, cursor=None)
-            ticket = next((t for t in rows if t.order_id and t.customer_id), rows[0])
+            # A ticket with an action still under way, so the actions card has something to show.
+            pending = set(
+                session.scalars(select(ResolutionAction.ticket_id).where(ResolutionAction.status != "executed"))
+            )
+            ticket = next(
+                (t for t in rows if t.order_id and t.customer_id and t.id in pending),
+                next((t for t in rows if t.order_id and t.customer_id), rows[0]),
+            )
             ticket_id, customer_id = ticket.id, ticket.customer_id
+            _example_rule_edit(session, app, now)
         token = app.state.signer.sign(ticket_id, customer_id)
 
         with live_server(app) as base, sync_playwright() as pw:
@@ -83,7 +95,18 @@ def main() -> int:
 
             shot("/app/queue?view=open", "workspace")
             shot(f"/app/tickets/{ticket_id}", "ticket")
-            shot("/app/dashboard", "dashboard")
+            shot("/app/dashboard", "dashboard", full=True)
+            shot("/app/approvals", "approvals")
+            shot("/app/callbacks", "callbacks")
+            shot("/app/inbox", "inbox")
+            page.context.clear_cookies()  # the rules are edited by an admin: log in again as one
+            page.context.add_cookies([{"name": "as_lang", "value": args.lang, "url": base}])
+            page.goto(f"{base}/login")
+            page.fill("input[name=email]", ADMIN_EMAIL)
+            page.fill("input[name=password]", DEMO_PASSWORD)
+            page.click("button[type=submit]")
+            page.wait_for_url("**/app/queue**")
+            shot("/app/admin/rules", "rules")
             phone = browser.new_context(
                 viewport={"width": 390, "height": 844},
                 device_scale_factor=2,
@@ -98,6 +121,27 @@ def main() -> int:
             browser.close()
         database.dispose()
     return 0
+
+
+def _example_rule_edit(session: Any, app: Any, now: datetime) -> None:
+    """One edit a brand would make, through the triage rules service, so the rules page shows an overlay."""
+    from aftersales.agents.models import Agent
+    from aftersales.demo.generator import ADMIN_EMAIL
+    from aftersales.kit.actor import Actor
+    from aftersales.triage import service
+
+    overlay = {
+        "severity_rules": [
+            {"id": "hospital_visit", "level": "L3", "any": ["急诊", "送医", "挂水"], "reason": "客户已就医，按严重处理"}
+        ],
+        "keywords": {"brand.category.quality": {"哈喇味": 3}},
+    }
+    agent = session.scalars(select(Agent).where(Agent.email == ADMIN_EMAIL)).one()
+    admin = Actor(type="agent", id=agent.id, role=agent.role, name=agent.name)
+    base = app.state.triage_rules.base
+    service.save(
+        session, base, overlay, base_version=0, change="新增就医关键词规则；新增关键词 哈喇味", actor=admin, now=now
+    )
 
 
 if __name__ == "__main__":

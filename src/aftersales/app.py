@@ -155,8 +155,10 @@ def create_app(
     from aftersales.surveys.api import router as surveys_router
     from aftersales.tickets.api import router as tickets_router
     from aftersales.tickets.portal import router as portal_router
+    from aftersales.triage.api import router as triage_router
     from aftersales.triage.engine import load_pack
     from aftersales.triage.engine import warm_up as triage_warm_up
+    from aftersales.triage.runtime import PackRules
 
     settings = settings or get_settings()
     db = database or Database(settings.database_url)
@@ -187,7 +189,8 @@ def create_app(
     app.state.settings = settings
     app.state.db = db
     app.state.clock = clock or SystemClock()
-    app.state.pack = load_pack(settings.industry_pack)
+    app.state.pack = load_pack(settings.industry_pack)  # the shipped pack; triage uses triage_rules.pack(db)
+    app.state.triage_rules = PackRules(settings.industry_pack)
     app.state.signer = LinkSigner(settings.resolved_secret_key(), max_age_days=settings.customer_link_max_age_days)
     app.state.conversation_signer = ConversationSigner(settings.resolved_secret_key())
     app.state.assistant = AssistantCache()
@@ -196,7 +199,7 @@ def create_app(
     triage_warm_up()
     install_error_handlers(app)
 
-    for router in (agents_router, catalog_router, tickets_router, portal_router, sla_router):
+    for router in (agents_router, catalog_router, tickets_router, portal_router, sla_router, triage_router):
         app.include_router(router, prefix="/api/v1")
     for router in (actions_router, surveys_router, webhooks_router, inbox_router):
         app.include_router(router, prefix="/api/v1")

@@ -11,6 +11,7 @@ from aftersales.kit.outbox import OutboxEvent
 from aftersales.sla.models import BusinessCalendarRecord, SlaPolicyRecord
 from aftersales.surveys.models import CallbackTask, Survey
 from aftersales.tickets.models import Attachment, IdempotencyKey, Ticket, TicketCollaborator, TicketEntry
+from aftersales.triage.models import TriageRuleVersion
 
 __all__ = [
     "Agent",
@@ -38,6 +39,7 @@ __all__ = [
     "Ticket",
     "TicketCollaborator",
     "TicketEntry",
+    "TriageRuleVersion",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

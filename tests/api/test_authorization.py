@@ -345,12 +345,23 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         ADMINS,
         lambda w, p: Req("POST", f"{API}/webhooks/deliveries/{loop.dead_delivery(w)}/replay"),
     ),
+    # ---------------------------------------------------------------- the brand's triage rules: admins edit
+    ("GET", f"{API}/triage/rules"): (SUPERVISORS, _get(f"{API}/triage/rules")),
+    ("PUT", f"{API}/triage/rules"): (ADMINS, lambda w, p: _rules_put(w)),
+    ("GET", f"{API}/triage/rules/versions"): (SUPERVISORS, _get(f"{API}/triage/rules/versions")),
     ("GET", f"{API}/inbox"): (READERS, _get(f"{API}/inbox")),
     ("POST", f"{API}/inbox/{{notification_id}}/read"): (
         READERS,
         lambda w, p: Req("POST", f"{API}/inbox/{loop.inbox_item(w, p)}/read"),
     ),
 }
+
+
+def _rules_put(w: World) -> Req:
+    """A keyword weight of its own each time, on top of the version in force."""
+    version = w.client.get(f"{API}/triage/rules", headers=w.headers["admin"]).json()["version"]
+    overlay = {"keywords": {"brand.category.quality": {"怪味": float(w.n() % 20 + 1)}}}
+    return Req("PUT", f"{API}/triage/rules", json={"base_version": version, "overlay": overlay})
 
 
 # ---------------------------------------------------------------- knowledge base and assistant (issue 5)

@@ -185,3 +185,39 @@ def test_the_customer_accepts_or_declines_a_proposal_once_through_their_link(cli
     assert stranger.status_code == 404
     bad = client.post(url, json={"accept": "maybe"})
     assert bad.status_code == 422 and "accept" in bad.text
+
+
+def test_the_customers_decline_and_accept_reach_the_owners_inbox(client, make_agent, admin, dispatcher):
+    """Through the outbox: the answer is an event, and the dispatcher turns it into the owner's inbox item."""
+    _, h = admin
+    _, owner_h = make_agent("agent", "customer_service", capacity=100)
+    _, other_h = make_agent("agent", "customer_service", capacity=0)
+    ticket = new_ticket(client, owner_h, L1_ATTITUDE)
+    token = client.post(f"{API}/tickets/{ticket['id']}/customer-link", headers=h).json()["token"]
+    declined = client.post(f"{API}/tickets/{ticket['id']}/actions", headers=owner_h, json={"kind": "reissue"}).json()
+    body = {"kind": "compensation", "compensation_type": "coupon", "amount": "20.00"}
+    accepted = client.post(f"{API}/tickets/{ticket['id']}/actions", headers=owner_h, json=body).json()
+    dispatcher.run_until_idle()
+    before = {i["id"] for i in client.get(f"{API}/inbox", headers=owner_h).json()}
+
+    url = f"{API}/portal/tickets/{token}/actions"
+    answer = client.post(f"{url}/{declined['id']}/response", json={"accept": False, "note": "不想等补发，想退款"})
+    assert answer.status_code == 200, answer.text
+    assert client.post(f"{url}/{accepted['id']}/response", json={"accept": True}).status_code == 200
+    assert [i for i in client.get(f"{API}/inbox", headers=owner_h).json() if i["id"] not in before] == []
+    dispatcher.run_until_idle()
+
+    items = [i for i in client.get(f"{API}/inbox", headers=owner_h).json() if i["id"] not in before]
+    by_subject = {i["subject"]: i for i in items}
+    assert set(by_subject) == {
+        f"客户不接受工单 #{ticket['id']} 的补发方案",
+        f"客户接受了工单 #{ticket['id']} 的补偿方案",
+    }, items
+    decline = by_subject[f"客户不接受工单 #{ticket['id']} 的补发方案"]
+    assert decline["template"] == "customer_response" and decline["ticket_id"] == ticket["id"]
+    assert "不想等补发，想退款" in decline["body"] and "联系客户" in decline["body"]
+    assert "¥20.00" in by_subject[f"客户接受了工单 #{ticket['id']} 的补偿方案"]["body"]
+    # Only the owner is told; another agent's inbox stays as it was.
+    assert not [i for i in client.get(f"{API}/inbox", headers=other_h).json() if i["template"] == "customer_response"]
+    dispatcher.run_until_idle()  # a second run sends nothing twice
+    assert len(client.get(f"{API}/inbox", headers=owner_h).json()) == len(before) + 2

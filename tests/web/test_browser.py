@@ -258,3 +258,44 @@ def test_supervisor_dashboard_draws_its_charts_under_the_content_security_policy
     assert "Dashboard" in page.inner_text("h1")
     assert not violations, violations
     context.close()
+
+
+def test_inbox_and_callbacks_update_without_a_reload(chromium, web, base_url):
+    """A customer's decline reaches the owner's open inbox page and its unread badge, and a new callback the
+    callbacks page, by polling alone; a half-typed call summary survives the polls."""
+    from api import _loop_support as loop
+
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.clock.install()  # the polls run on timers: fast-forward them instead of waiting 10 s each
+    _log_in(page, base_url, web.emails["owner"], "/app/inbox")
+    page.clock.run_for(1_000)
+    unread_before = page.locator(".nav-badge").inner_text().strip()
+
+    ticket_id = web.owned_ticket()
+    token = web.api.post(f"{API}/tickets/{ticket_id}/customer-link", headers=web.headers["admin"]).json()["token"]
+    action = web.api.post(f"{API}/tickets/{ticket_id}/actions", headers=web.headers["owner"], json={"kind": "reissue"})
+    url = f"{API}/portal/tickets/{token}/actions/{action.json()['id']}/response"
+    assert web.api.post(url, json={"accept": False, "note": "想直接退款"}).status_code == 200
+    _drain_outbox(web)
+    page.clock.run_for(11_000)
+    page.locator("#inbox li", has_text=f"客户不接受工单 #{ticket_id} 的补发方案").wait_for(timeout=POLL_MS)
+    page.locator(".nav-badge [data-unread]").wait_for(timeout=POLL_MS)
+    assert page.locator(".nav-badge").inner_text().strip() != unread_before
+
+    page.goto(f"{base_url}/app/callbacks")
+    first = loop.callback_task(web)
+    page.clock.run_for(11_000)
+    row = page.locator(f"#callback-rows tr[data-task-id='{first}']")
+    row.wait_for(timeout=POLL_MS)
+    row.locator("input[name=summary]").fill("客户说补发已收到，")
+    second = loop.callback_task(web)
+    page.clock.run_for(11_000)
+    page.wait_for_timeout(500)
+    assert page.locator(f"#callback-rows tr[data-task-id='{second}']").count() == 0  # not swapped while typing
+    assert row.locator("input[name=summary]").input_value() == "客户说补发已收到，"
+    row.locator("input[name=summary]").fill("")
+    page.locator("h1").click()
+    page.clock.run_for(11_000)
+    page.locator(f"#callback-rows tr[data-task-id='{second}']").wait_for(timeout=POLL_MS)
+    context.close()

@@ -106,6 +106,13 @@ def review_item(w: Web) -> int:
         return int(item.id)
 
 
+def rules_edit(w: Web) -> Req:
+    """One keyword weight set through the rules page's form, on top of the version in force."""
+    version = w.api.get("/api/v1/triage/rules", headers=w.headers["admin"]).json()["version"]
+    data = {"op": "set_keyword", "base_version": str(version), "category": "quality", "keyword": "怪味"}
+    return Req("POST", "/app/admin/rules", data={**data, "weight": str(w.n() % 20 + 1)})
+
+
 MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
     ("GET", "/"): (PUBLIC, _get("/")),
     ("GET", "/login"): (PUBLIC, _get("/login")),
@@ -200,6 +207,7 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
         lambda w: Req("POST", "/app/admin/sla/calendars", data={"name": f"brand-{w.n()}", "spec": '{"mode": "24x7"}'}),
     ),
     ("GET", "/app/admin/rules"): (SUPERVISORS, _get("/app/admin/rules")),
+    ("POST", "/app/admin/rules"): (ADMINS, lambda w: rules_edit(w)),
     ("GET", "/app/admin/webhooks"): (ADMINS, _get("/app/admin/webhooks")),
     ("POST", "/app/admin/webhooks"): (
         ADMINS,
@@ -256,7 +264,9 @@ MATRIX: dict[tuple[str, str], tuple[frozenset[str], Builder]] = {
             "POST", f"/app/callbacks/{loop.callback_task(w)}/complete", data={"reached": "true", "summary": "已回访"}
         ),
     ),
+    ("GET", "/app/callbacks/rows"): (READERS, _get("/app/callbacks/rows?mine=true")),
     ("GET", "/app/inbox"): (READERS, _get("/app/inbox")),
+    ("GET", "/app/inbox/items"): (READERS, _get("/app/inbox/items")),
     ("GET", "/app/inbox/count"): (READERS, _get("/app/inbox/count")),
     # Each persona marks an item of their own inbox (someone else's answers 404, as in the API).
     ("POST", "/app/inbox/{notification_id}/read"): (

@@ -259,3 +259,64 @@ def test_knowledge_pages_create_edit_with_versions_and_turn_review_items_into_ph
     assert f'data-review-id="{item}"' not in web.browsers["supervisor"].get("/app/kb").text
     search = web.browsers["owner"].get("/app/kb", params={"q": form["key"]})
     assert f'data-entry-key="{form["key"]}"' in search.text
+
+
+def test_a_new_entry_started_from_a_review_item_marks_the_item_converted(web):
+    """The review queue's "new entry" link carries the item; saving creates the entry and converts the item
+    in one transaction, and a refused entry leaves the item open."""
+    import html
+    import re
+
+    from .test_page_authorization import kb_form, review_item
+
+    item = review_item(web)
+    listing = web.browsers["supervisor"].get("/app/kb").text
+    link = re.search(rf'href="(/app/kb/entries/new\?[^"]*review={item})"', listing)
+    assert link, "the review item's new-entry link does not name the item"
+    form_page = web.browsers["supervisor"].get(html.unescape(link.group(1)))
+    assert f'name="review_item" value="{item}"' in form_page.text and "火星上能收快递吗" in form_page.text
+
+    form = {**kb_form(web), "questions": "火星上能收快递吗\n火星能送货吗", "review_item": str(item)}
+    bad = web.post("supervisor", "/app/kb/entries", {**form, "key": "坏 key"})
+    assert bad.status_code == 422 and "key" in bad.text
+    assert f'name="review_item" value="{item}"' in bad.text  # the form keeps the link to the item
+    still_open = web.api.get(f"{API}/assistant/review", headers=web.headers["admin"]).json()
+    assert item in [i["id"] for i in still_open]
+
+    saved = web.post("supervisor", "/app/kb/entries", form)
+    assert saved.status_code == 303, saved.text
+    entry_id = int(saved.headers["location"].rsplit("/", 1)[1])
+    entry = web.api.get(f"{API}/kb/entries/{entry_id}", headers=web.headers["admin"]).json()
+    assert entry["key"] == form["key"] and "火星上能收快递吗" in entry["questions"]
+    converted = web.api.get(f"{API}/assistant/review?state=converted", headers=web.headers["admin"]).json()
+    assert [(i["id"], i["entry_key"]) for i in converted if i["id"] == item] == [(item, form["key"])]
+    assert f'data-review-id="{item}"' not in web.browsers["supervisor"].get("/app/kb").text
+    again = web.post("supervisor", "/app/kb/entries", {**kb_form(web), "review_item": str(item)})
+    assert again.status_code == 409 and "already converted" in again.text
+
+
+def test_callbacks_and_inbox_pages_poll_fragments_that_show_new_items(web):
+    """The pages poll like the queue does (every 10 s), and what they poll shows what arrived since loading."""
+    from api import _loop_support as loop
+
+    owner = web.browsers["owner"]
+    callbacks = owner.get("/app/callbacks")
+    assert 'hx-get="/app/callbacks/rows"' in callbacks.text and 'hx-trigger="every 10s"' in callbacks.text
+    assert "data-keep-typing" in callbacks.text  # a poll never swaps away a half-typed call summary
+    assert 'hx-get="/app/callbacks/rows?mine=true"' in owner.get("/app/callbacks?mine=true").text
+    inbox = owner.get("/app/inbox")
+    assert 'hx-get="/app/inbox/items"' in inbox.text and 'hx-trigger="every 10s"' in inbox.text
+    assert 'hx-get="/app/inbox/count" hx-trigger="load, every 10s"' in inbox.text  # the unread badge too
+
+    task_id = loop.callback_task(web)
+    rows = owner.get("/app/callbacks/rows", headers={"HX-Request": "true"})
+    assert rows.status_code == 200 and f'data-task-id="{task_id}"' in rows.text
+    assert "<html" not in rows.text  # a fragment for the table body, not a page
+    assert f'data-task-id="{task_id}"' in owner.get("/app/callbacks/rows?mine=true").text  # the owner's own call
+    assert f'data-task-id="{task_id}"' not in web.browsers["outsider"].get("/app/callbacks/rows?mine=true").text
+
+    item_id = loop.inbox_item(web, "owner")
+    items = owner.get("/app/inbox/items", headers={"HX-Request": "true"})
+    assert f'data-notification-id="{item_id}"' in items.text and "<html" not in items.text
+    assert f'data-notification-id="{item_id}"' not in web.browsers["outsider"].get("/app/inbox/items").text
+    assert 'data-unread="' in owner.get("/app/inbox/count").text

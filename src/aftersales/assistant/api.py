@@ -71,8 +71,9 @@ def _reply(request: Request, turn: service.Turn, conversation: Conversation) -> 
 
 def answer(request: Request, db: Session, conversation: Conversation, text: str, now: Any) -> AssistantReply:
     state = request.app.state
+    pack = state.triage_rules.pack(db)  # the brand's edited rules, for a handoff's ticket
     turn = service.handle(
-        db, conversation, text, state.assistant.get(db), now, state.pack, auto_assign=state.settings.auto_assign
+        db, conversation, text, state.assistant.get(db), now, pack, auto_assign=state.settings.auto_assign
     )
     reply = _reply(request, turn, conversation)
     db.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from aftersales.actions.models import ResolutionAction
 from aftersales.actions.texts import KIND_LABELS
 from aftersales.channels.service import agents_with_roles, can_reach, notify_agents, notify_customer
 from aftersales.events.registry import HandlerContext, registry
@@ -68,6 +69,35 @@ def approvers_inbox(db: Session, event: OutboxEvent, ctx: HandlerContext) -> Non
         action_kind=payload["kind"],
         amount=payload.get("amount") or "",
         notes="；".join(payload.get("policy_notes") or []),
+    )
+
+
+@registry.on("action.customer_accepted")
+@registry.on("action.customer_declined")
+def customer_response_inbox(db: Session, event: OutboxEvent, ctx: HandlerContext) -> None:
+    """The customer's answer to a proposed resolution reaches the ticket's owner (or, with none, the requester)."""
+    payload = event.payload
+    ticket = db.get(Ticket, payload.get("ticket_id"))
+    action = db.get(ResolutionAction, payload.get("action_id"))
+    if ticket is None or action is None:
+        return
+    recipient = ticket.assignee_id or action.requested_by
+    if recipient is None:
+        return
+    notify_agents(
+        db,
+        [recipient],
+        "customer_response",
+        ctx.now,
+        locale=ctx.settings.notification_locale,
+        ticket_id=ticket.id,
+        event_id=event.id,
+        accepted=event.topic == "action.customer_accepted",
+        action_id=action.id,
+        action_label=KIND_LABELS.get(action.kind, action.kind),
+        action_kind=action.kind,
+        amount=payload.get("amount") or "",
+        note=payload.get("note") or "",
     )
 
 

@@ -22,12 +22,33 @@ LOCALES = ("zh", "en")
 @lru_cache(maxsize=1)
 def _env() -> Environment:
     # Plain-text messages: no HTML escaping; a missing variable is a bug, not an empty string.
-    return Environment(
+    env = Environment(
         loader=PackageLoader("aftersales.channels", "templates"),
         autoescape=False,
         undefined=StrictUndefined,
         keep_trailing_newline=False,
     )
+    env.filters["local"] = local_time
+    return env
+
+
+def local_time(value: Any) -> str:
+    """An ISO time from an event's payload as people read it: minutes, in the brand's time zone."""
+    from zoneinfo import ZoneInfo
+
+    from aftersales.kit.settings import get_settings
+
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M")
+    try:
+        zone = get_settings().timezone
+    except ValueError:  # a bad setting fails the server's start-up, not a message
+        zone = "Asia/Shanghai"
+    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
 def render(template: str, locale: str, **variables: Any) -> tuple[str, str]:

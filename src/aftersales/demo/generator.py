@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -543,6 +544,7 @@ def _ticket(
             tickets.add_progress(
                 session, ticket, rng.choice(T.PROGRESS), me, later(timedelta(minutes=rng.randint(20, 240)))
             )
+            _demo_open_action(session, ticket, me, supervisor, rng, later)
         if rng.random() < 0.5:  # the customer wrote again and waits for the next reply
             tickets.add_message(
                 session,
@@ -732,6 +734,56 @@ def _demo_actions(
         )
 
 
+# The open tickets' actions cycle through the states a team sees on a normal day.
+OPEN_ACTION_STATES = ("requested", "approved", "requested", "rejected", "declined", "requested")
+
+
+def _demo_open_action(
+    session: Session,
+    ticket: Ticket,
+    me: Actor,
+    supervisor: Agent,
+    rng: random.Random,
+    later: Callable[[timedelta], datetime],
+) -> None:
+    """An action still under way: waiting for approval, approved but not carried out, rejected by the
+    supervisor, or proposed and declined by the customer — through the same services the pages call."""
+    from aftersales.actions import service as actions
+    from aftersales.actions.policy import load_policies
+    from aftersales.actions.schemas import ActionCreate
+
+    state = OPEN_ACTION_STATES[ticket.id % len(OPEN_ACTION_STATES)]
+    if state in ("requested", "rejected"):  # above the agent's ¥200 limit: a supervisor decides
+        body = {"kind": "compensation", "compensation_type": "amount", "amount": rng.choice(("260.00", "300.00"))}
+        note = "客户情绪激动，申请超出权限的补偿"
+    else:
+        body = {"kind": "reissue"}
+        note = None
+    try:
+        action = actions.request_action(
+            session,
+            load_policies(),
+            ticket,
+            ActionCreate.model_validate({**body, "note": note}),
+            me,
+            later(timedelta(minutes=rng.randint(5, 40))),
+        )
+    except actions.PolicyRefused:
+        return
+    if state == "rejected" and action.status == "requested":
+        reason = "补偿金额超出同类问题标准，建议先补发并赠送优惠券"
+        actions.reject(session, action, reason, _agent_actor(supervisor), later(timedelta(minutes=rng.randint(10, 90))))
+    elif state == "declined" and action.status == "approved":
+        actions.respond_for_customer(
+            session,
+            action,
+            ticket.customer_id,
+            False,
+            "不想再等补发了，希望直接退款",
+            later(timedelta(hours=rng.uniform(0.5, 4))),
+        )
+
+
 def _demo_callbacks_and_surveys(database: Database, now: datetime, rng: random.Random) -> None:
     """Run the event handlers (callbacks scheduled, surveys sent), then let some customers answer."""
     from aftersales.events.dispatcher import Dispatcher
@@ -746,14 +798,15 @@ def _demo_callbacks_and_surveys(database: Database, now: datetime, rng: random.R
     try:
         dispatcher.run_until_idle()
         with database.transaction() as session:
-            done = list(
-                session.scalars(select(CallbackTask).where(CallbackTask.status == "done").order_by(CallbackTask.id))
+            # Customers answer the survey whether or not the callback has happened yet.
+            tasks = list(
+                session.scalars(select(CallbackTask).where(CallbackTask.kind == "follow_up").order_by(CallbackTask.id))
             )
-            low_left = 1
-            for task in done:
+            low_left = 2
+            for task in tasks:
                 survey = session.get(Survey, task.survey_id) if task.survey_id else None
-                if survey is None or rng.random() < 0.25:  # some customers never answer
-                    continue
+                if survey is None or rng.random() < (0.25 if task.status == "done" else 0.45):
+                    continue  # some customers never answer
                 low = low_left > 0 and rng.random() < 0.2
                 low_left -= low
                 scores = (2, 3, 2) if low else (rng.choice((4, 5, 5)), 5, rng.choice((4, 5)))
@@ -766,11 +819,18 @@ def _demo_callbacks_and_surveys(database: Database, now: datetime, rng: random.R
                     nps=3 if low else rng.choice((8, 9, 10)),
                     comment=(rng.choice(LOW_SURVEY_COMMENTS) if low else rng.choice(SURVEY_COMMENTS)) or None,
                     threshold=settings.survey_low_csat_threshold,
-                    now=now,
+                    now=_answered_at(session, task, now, rng),
                 )
         dispatcher.run_until_idle()
     finally:
         dispatcher.close()
+
+
+def _answered_at(session: Session, task: Any, now: datetime, rng: random.Random) -> datetime:
+    """Customers answer within a day or two of the resolution, so the CSAT and NPS trends spread over weeks."""
+    ticket = session.get(Ticket, task.ticket_id)
+    resolved = ticket.resolved_at if ticket is not None and ticket.resolved_at is not None else now
+    return min(resolved + timedelta(hours=rng.uniform(2, 40)), now - timedelta(minutes=10)).replace(microsecond=0)
 
 
 def _load_knowledge(database: Database, pack: str, now: datetime) -> None:

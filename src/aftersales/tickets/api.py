@@ -81,7 +81,7 @@ def create_ticket(
             body,
             actor,
             now,
-            request.app.state.pack,
+            request.app.state.triage_rules.pack(db),
             auto_assign=settings.auto_assign,
             idempotency_key=idempotency_key,
             timeline=entries,

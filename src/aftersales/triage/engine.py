@@ -516,6 +516,11 @@ def _build(data: Mapping[str, Any]) -> IndustryPack:
             data.get("default_department", common_raw.get("default_department", "customer_service"))
         ),
     )
+    return with_vocabulary(pack)
+
+
+def with_vocabulary(pack: IndustryPack) -> IndustryPack:
+    """The pack with its vocabulary (every keyword any rule looks for) computed from its rules."""
     vocab: set[str] = set()
     for g in pack.categories:
         vocab.update(g.keywords)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -69,3 +70,37 @@ def duration(seconds: float, lang: str) -> str:
     if minutes:
         return f"{minutes}{units[2]}".strip()
     return f"{secs}{units[3]}".strip()
+
+
+_NOTE_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), text)
+    for pattern, text in (
+        (r"^approval_limits: (?P<amount>[\d.]+) is above the (?P<role>\w+) limit \((?P<limit>[\d.]+|None)\)$",
+         "审批额度：¥{amount} 超出{role}的权限（¥{limit}），需上级审批"),
+        (r"^return_window: ignored for (?P<category>\w+) problems$", "退货期限：{category}问题不受退货期限限制"),
+        (r"^return_window: delivery date unknown, a supervisor checks it$", "退货期限：签收日期不明，由主管核实"),
+        (r"^return_window: (?P<days>[\d.]+) of (?P<limit>\d+) days$", "退货期限：已签收 {days} 天（期限 {limit} 天）"),
+        (r"^refund_before_return: trusted (?P<tier>\w+) customer$", "先行退款：{tier}客户，可先退款后退货"),
+        (r"^entitlements\.on_site_service: (?P<tier>\w+)$", "会员权益：{tier}客户享上门服务"),
+        (r"^entitlements\.\w+: repair is free for (?P<tier>\w+) customers$", "会员权益：{tier}客户免费维修"),
+    )
+)  # fmt: skip
+
+
+def policy_note(note: str, lang: str) -> str:
+    """A service policy's note (English, from actions/policy.py) in the page's language; unknown notes as they are."""
+    if lang != "zh":
+        return note
+    t = translator(lang)
+    for pattern, text in _NOTE_PATTERNS:
+        match = pattern.match(note)
+        if match:
+            values = match.groupdict()
+            if "role" in values:
+                values["role"] = t(f"role.{values['role']}")
+            if "tier" in values:
+                values["tier"] = t(f"tier.{values['tier']}")
+            if "category" in values:
+                values["category"] = t(f"cat.{values['category']}")
+            return text.format(**values)
+    return note

@@ -17,10 +17,11 @@ from aftersales.assistant.schemas import ReviewConvert
 from aftersales.kb import api as kb_api
 from aftersales.kb.schemas import KbEntryIn
 from aftersales.kit.actor import Actor
+from aftersales.kit.db import MAX_ID
 from aftersales.kit.deps import DbSession, Now, PathId
-from aftersales.kit.errors import DomainError
+from aftersales.kit.errors import DomainError, ValidationFailed
 from aftersales.web.auth import ReaderPage, SupervisorPage
-from aftersales.web.forms import blank_to_none, parse
+from aftersales.web.forms import blank_to_none, int_or_none, parse
 from aftersales.web.nav import ALL_ROLES, NavItem, register
 from aftersales.web.render import page, redirect
 from aftersales.web.session import check_csrf
@@ -96,9 +97,15 @@ def _entry_page(
 
 @router.get("/app/kb/entries/new")
 def new_entry(
-    request: Request, actor: SupervisorPage, db: DbSession, question: Annotated[str, Query(max_length=500)] = ""
+    request: Request,
+    actor: SupervisorPage,
+    db: DbSession,
+    question: Annotated[str, Query(max_length=500)] = "",
+    review: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
-    return _entry_page(request, actor, db, None, {"questions": question, "kind": "faq"}, None, 200)
+    """The entry form, pre-filled with a review item's question when started from the review queue."""
+    form = {"questions": question, "kind": "faq", "review_item": str(review) if review else ""}
+    return _entry_page(request, actor, db, None, form, None, 200)
 
 
 @router.get("/app/kb/entries/{entry_id}")
@@ -109,19 +116,36 @@ def show_entry(entry_id: PathId, request: Request, actor: ReaderPage, db: DbSess
 
 async def _form(request: Request) -> dict[str, str]:
     data = await request.form()
-    return {name: str(data.get(name, ""))[:5000] for name in FORM_FIELDS}
+    return {name: str(data.get(name, ""))[:5000] for name in (*FORM_FIELDS, "review_item")}
 
 
 @router.post("/app/kb/entries")
 def create_entry(
     request: Request, actor: SupervisorPage, db: DbSession, now: Now, form: Annotated[dict[str, str], Depends(_form)]
 ) -> Response:
+    """A new entry; started from a review item, the entry and the item's conversion are one transaction."""
     try:
-        created = kb_api.create_entry(entry_body(form), actor, db, now)
+        body = entry_body(form)
+        review_item = int_or_none(form.get("review_item"), "review_item")
+        if review_item is None:
+            created_id = kb_api.create_entry(body, actor, db, now).id
+        else:
+            if not 1 <= review_item <= MAX_ID:
+                raise ValidationFailed("review_item must be a review item's number", field="review_item")
+            item = assistant_api.convert_review(review_item, ReviewConvert(new_entry=body), actor, db, now)
+            created_id = _entry_id(db, item.entry_key or "")
     except DomainError as exc:
         db.rollback()
         return _entry_page(request, actor, db, None, form, exc.message, exc.status_code)
-    return redirect(request, f"/app/kb/entries/{created.id}")
+    return redirect(request, f"/app/kb/entries/{created_id}")
+
+
+def _entry_id(db: Session, key: str) -> int:
+    from aftersales.kb.service import by_key
+
+    record = by_key(db, key)
+    assert record is not None  # just created in this request
+    return int(record.id)
 
 
 @router.post("/app/kb/entries/{entry_id}")

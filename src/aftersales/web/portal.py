@@ -145,7 +145,7 @@ def _open(
     # The service checks that the order belongs to the customer with this phone number, so a stranger's
     # order number cannot be attached to a new ticket.
     ticket = service.create_ticket(
-        db, body, Actor(type="customer"), now, request.app.state.pack, auto_assign=settings.auto_assign
+        db, body, Actor(type="customer"), now, request.app.state.triage_rules.pack(db), auto_assign=settings.auto_assign
     )
     if photo is not None and photo.filename:
         service.add_attachment(

@@ -18,7 +18,7 @@ from starlette.templating import Jinja2Templates
 
 from aftersales.kit.actor import Actor
 from aftersales.kit.errors import DomainError
-from aftersales.web.i18n import duration, language_of, translator
+from aftersales.web.i18n import duration, language_of, policy_note, translator
 from aftersales.web.nav import visible_items
 from aftersales.web.ratelimit import RateLimits
 from aftersales.web.session import CSRF_FIELD, CSRF_HEADER, SessionCodec, save_session, session_of
@@ -116,6 +116,8 @@ def context(request: Request, actor: Actor | None, **values: Any) -> dict[str, A
         "lang": lang,
         "t": translator(lang),
         "duration": lambda seconds: duration(seconds, lang),
+        "note": lambda text: policy_note(text, lang),
+        "roles": lambda names: "、".join(translator(lang)(f"role.{n}") for n in names),
         "actor": actor,
         "csrf": session_of(request).csrf,
         "nav": visible_items(actor.role if actor else None),

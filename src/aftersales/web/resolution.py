@@ -7,6 +7,7 @@ assistant/api.py, kb/api.py), so policy checks, four-eyes and role rules live in
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
@@ -185,10 +186,26 @@ def callbacks(
     now: Now,
     mine: Annotated[bool, Query()] = False,
 ) -> Response:
+    return page(request, "callbacks.html", actor, **_callback_values(actor, db, now, mine))
+
+
+@router.get("/app/callbacks/rows")
+def callback_rows(
+    request: Request,
+    actor: ReaderPage,
+    db: DbSession,
+    now: Now,
+    mine: Annotated[bool, Query()] = False,
+) -> Response:
+    """The open callbacks' rows, polled by the callbacks page like the queue's rows."""
+    return page(request, "_callback_rows.html", actor, **_callback_values(actor, db, now, mine))
+
+
+def _callback_values(actor: Actor, db: Session, now: datetime, mine: bool) -> dict[str, Any]:
     tasks = surveys_api.list_callbacks(actor, db, now, "open", None, mine, None, 200)
     agents = {a.id: a for a in agents_api.list_agents(actor, db, None)}
     tickets = {t.ticket_id: repo.get(db, t.ticket_id) for t in tasks}
-    return page(request, "callbacks.html", actor, tasks=tasks, agents=agents, tickets=tickets, mine=mine)
+    return {"tasks": tasks, "agents": agents, "tickets": tickets, "mine": mine}
 
 
 @router.post("/app/callbacks/{task_id}/complete")
@@ -219,6 +236,13 @@ def unread_count(db: Session, agent_id: int) -> int:
 def inbox(request: Request, actor: ReaderPage, db: DbSession) -> Response:
     items = inbox_api.my_inbox(actor, db, False, 100)
     return page(request, "inbox.html", actor, items=items)
+
+
+@router.get("/app/inbox/items")
+def inbox_items(request: Request, actor: ReaderPage, db: DbSession) -> Response:
+    """The inbox's items, polled by the inbox page so new notifications appear without a reload."""
+    items = inbox_api.my_inbox(actor, db, False, 100)
+    return page(request, "_inbox_items.html", actor, items=items)
 
 
 @router.get("/app/inbox/count")

@@ -148,7 +148,16 @@
 
   // Keep what the agent is typing: a poll must not replace a focused form (it only swaps the timeline).
   // A new action clears the previous error; polls (GET) leave it for the agent to read.
+  // A polled list with forms in it (callbacks) skips a refresh while the agent is typing into one of them,
+  // so a half-written call summary is never swapped away.
   document.addEventListener("htmx:beforeRequest", (ev) => {
+    const polled = ev.detail.elt;
+    if (polled && polled.hasAttribute && polled.hasAttribute("data-keep-typing")) {
+      const active = document.activeElement;
+      const typingHere = active && polled.contains(active) && active.matches("input, textarea, select");
+      const filled = Array.from(polled.querySelectorAll("input[type=text], input:not([type]), textarea")).some((el) => el.value);
+      if (typingHere || filled) { ev.preventDefault(); return; }
+    }
     if (ev.detail.requestConfig && ev.detail.requestConfig.verb !== "get") {
       const slot = document.getElementById("flash");
       if (slot) slot.innerHTML = "";
