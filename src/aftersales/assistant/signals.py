@@ -25,11 +25,15 @@ RISK_WORDS: dict[str, tuple[str, ...]] = {
         "一直吐", "想吐", "肿了", "红肿", "肿起来", "嘴唇肿", "喉咙肿", "发麻", "麻木", "风团", "起包", "抽搐",
         "昏迷", "晕倒", "休克", "窒息", "误食", "吞下", "吞了", "噎住", "卡住喉咙", "烫伤", "划伤", "割伤",
         "身体不适", "不舒服了", "拉了好几次", "便秘严重",
+        "见红", "肚子不舒服", "胃不舒服", "打了针", "打针", "偷吃", "一整瓶", "半瓶", "吃坏了", "喝坏了",
     ),
     "hospital": ("住院", "医院", "急诊", "就医", "挂水", "输液", "看医生", "去医院", "诊所", "病历", "诊断"),
     "media": ("曝光", "媒体", "记者", "上新闻", "电视台", "发微博", "发抖音", "网上曝", "小红书曝"),
     "regulator": ("12315", "12345", "消协", "消费者协会", "市场监管", "工商局", "质监局", "食药监"),
-    "legal": ("律师", "起诉", "法院", "告你们", "打官司", "索赔"),
+    "legal": (
+        "律师", "起诉", "法院", "告你们", "打官司", "索赔", "退一赔十", "退一赔三", "假一赔十", "十倍赔偿",
+        "三倍赔偿", "赔偿十倍", "维权",
+    ),
 }  # fmt: skip
 SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
     "pregnancy": ("孕妇", "怀孕", "孕期", "备孕", "哺乳期", "哺乳", "孕早期", "孕中期", "孕晚期", "坐月子", "产后"),
@@ -113,10 +117,22 @@ def _negated(text: str, start: int) -> bool:
     return any(before.endswith(n) or before[-3:].startswith(n) for n in NEGATORS)
 
 
+# "海鲜过敏能不能吃氨糖钙", "感冒发烧期间能吃阿胶吗" ask whether a product suits someone with a condition: the
+# knowledge base answers that. A symptom counts as a risk only when something happened ("吃了以后过敏").
+_SUITABILITY_QUESTION = re.compile(
+    r"(能不能|能否|可不可以|可以|能|适合|适不适合|会不会|要不要)[^，。,.!！？?]{0,6}(吃|喝|用|穿|戴|服用|补|买)"
+    r"|(吃|喝|用|穿|戴)[^，。,.!！？?]{0,4}(吗|么|不)[?？]?$"
+)
+_EVENT = re.compile(r"(吃|喝|用|穿|戴|服用|围|擦)(了|完|过|后|以后|之后)|已经|现在|一直|突然|今天|昨天|刚才|刚刚")
+
+
 def detect_risks(text: str) -> list[Risk]:
     """Every risk word present and not negated (the longest word wins where two overlap), plus the sensitive
-    groups (pregnancy, infants) when a risk is present."""
+    groups (pregnancy, infants) when a risk is present. A symptom named in a question about suitability,
+    with nothing having happened, is not a risk (other risk kinds always are)."""
     found = _find(text, RISK_WORDS)
+    if found and _SUITABILITY_QUESTION.search(text) and not _EVENT.search(text):
+        found = [r for r in found if r.kind != "adverse_reaction"]
     if found:
         found += _find(text, SENSITIVE_WORDS)
     return found
