@@ -264,7 +264,8 @@ def cross_validate(pack: str, packs_dir: Path | None = None, folds: int = 4) -> 
                 kept.append(e)
                 continue
             kept.append(replace(e, questions=rest))
-            asked += [(q, e) for q in out]
+            if e.valid_on(EVAL_DAY):  # a promotion outside its dates is rightly never given
+                asked += [(q, e) for q in out]
         assistant = Assistant(kept)
         for text, entry in asked:
             t0 = time.perf_counter()
