@@ -687,8 +687,11 @@ def product_aliases(catalogue: Sequence[ProductFacts], entries: Sequence[Entry])
     of an entry written for another product uses ("鲜牛奶" is in 有机鲜牛奶, but said of the plain fresh milk)."""
     generic = [q for e in entries if not e.products for q in e.questions]
     limit = max(3, int(0.03 * len(generic)))
+    # Joined once, so that a knowledge base of 10,000 entries is searched at C speed (one pass per candidate).
+    generic_text = "\n".join(generic)
     elsewhere = {
-        p.sku: [q for e in entries if e.products and p.sku not in e.products for q in e.questions] for p in catalogue
+        p.sku: "\n".join(q for e in entries if e.products and p.sku not in e.products for q in e.questions)
+        for p in catalogue
     }
     aliases: dict[str, ProductFacts] = {}
     by_sku = {p.sku: p for p in catalogue}
@@ -703,9 +706,9 @@ def product_aliases(catalogue: Sequence[ProductFacts], entries: Sequence[Entry])
                         continue
                     if any(word in other for o, ps in names.items() if o != sku for other in ps):
                         continue
-                    if any(word in q for q in elsewhere[sku]):  # customers use it of another product too
+                    if word in elsewhere[sku]:  # customers use it of another product too
                         continue
-                    if sum(word in q for q in generic) > limit:
+                    if generic_text.count(word) > limit:
                         continue
                     aliases[word] = by_sku[sku]
     return aliases
