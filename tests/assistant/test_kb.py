@@ -173,12 +173,28 @@ def test_eval_command_scores_a_pack(tmp_path):
     from aftersales.cli import app
 
     fixtures = Path(__file__).with_name("fixtures")
-    result = CliRunner().invoke(
-        app, ["assistant", "eval", "--packs-dir", str(fixtures), "--eval-dir", str(fixtures), "--show-errors"]
-    )
+    result = CliRunner().invoke(app, ["assistant", "eval", "--packs-dir", str(fixtures), "--eval-dir", str(fixtures)])
     assert result.exit_code == 0, result.output
+    assert "set v1 (eval/<pack>.jsonl)" in result.output and "set v2" not in result.output
     line = next(row for row in result.output.splitlines() if row.startswith("mini"))
     cells = line.split()
     assert cells[1:4] == ["10", "5", "100.0%"]  # entries, cases, accuracy
     assert cells[4] == "60.0%"  # coverage: the risk and the unknown question go to a person
     assert cells[5] == "1/1"
+
+
+def test_eval_command_reports_a_second_set_on_its_own(tmp_path):
+    from aftersales.cli import app
+
+    fixtures = Path(__file__).with_name("fixtures")
+    (tmp_path / "mini.jsonl").write_text((fixtures / "mini.jsonl").read_text("utf-8"), "utf-8")
+    (tmp_path / "mini.v2.jsonl").write_text(
+        '{"text": "能开增值税发票吗", "expected_key": "invoice", "expect_handoff": false, "risk": false}\n'
+        '{"text": "怎么开发票", "expected_key": "membership", "expect_handoff": false, "risk": false}\n',
+        "utf-8",
+    )
+    result = CliRunner().invoke(app, ["assistant", "eval", "--packs-dir", str(fixtures), "--eval-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    v1, v2 = result.output.split("set v2 (eval/<pack>.v2.jsonl)")
+    assert next(r for r in v1.splitlines() if r.startswith("mini")).split()[1:4] == ["10", "5", "100.0%"]
+    assert next(r for r in v2.splitlines() if r.startswith("mini")).split()[1:4] == ["10", "2", "50.0%"]

@@ -16,10 +16,10 @@ def eval_cmd(
     pack: list[str] = typer.Option(None, "--pack", help="pack to evaluate (repeatable); default all shipped"),
     packs_dir: Path = typer.Option(None, "--packs-dir", help="read knowledge packs from this folder instead"),
     eval_dir: Path = typer.Option(None, "--eval-dir", help="read held-out questions from this folder instead"),
-    show_errors: bool = typer.Option(False, "--show-errors", help="list every wrong case"),
 ) -> None:
     """Answer accuracy, coverage, risk handoff recall/precision and latency on each pack's held-out sets, each
-    set reported on its own (v1 = ``<pack>.jsonl``, v2 = ``<pack>.v2.jsonl``, ...).
+    set reported on its own (v1 = ``<pack>.jsonl``, v2 = ``<pack>.v2.jsonl``, ...). Aggregates only: the
+    held-out rows are a test set, so per-row listings live in ``dev`` (and ``cv``), never here.
     Exits 1 if a risk case was not handed to a person."""
     sets = ev.eval_sets(eval_dir)
     if not sets:
@@ -42,7 +42,7 @@ def eval_cmd(
             continue
         suffix = ".jsonl" if set_name == "v1" else f".{set_name}.jsonl"
         typer.echo(f"set {set_name} (eval/<pack>{suffix})")
-        typer.echo(ev.format_pack_reports(reports, show_errors=show_errors))
+        typer.echo(ev.format_pack_reports(reports))
         typer.echo("")
         all_reports += reports
     if not all_reports:

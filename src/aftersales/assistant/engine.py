@@ -26,7 +26,7 @@ from aftersales.assistant.signals import DE_ESCALATION, Emotion, Risk, detect_em
 from aftersales.assistant.slots import Slots, extract
 from aftersales.assistant.text import words
 
-ANSWER_THRESHOLD = 0.4  # calibrated on the dev set and cross-validation (dev flat from 0.30 to 0.40; the highest kept)
+ANSWER_THRESHOLD = 0.35  # on dev and CV (see README): dev flat from 0.30 to 0.35, the higher kept; CV rises below
 RISK_ENTRY_THRESHOLD = 0.3
 RISK_INTENT_MIN = 0.2
 INTENT_WEIGHT = 0.5  # chosen on a split of the starter packs (last phrasing held out), not on the eval sets
@@ -34,6 +34,7 @@ RISK_TAGS = frozenset({"风险", "risk"})
 ENTRY_MODEL_MAX = 3000  # above this many entries the per-entry classifier costs more than it brings
 ENTRY_MODEL_WEIGHT = 0.5
 VETO = 0.8  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
+OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's business" wins at an even chance
 SMALLTALK = ("greeting", "thanks")
 HANDOFF_INTENTS = frozenset({"contact_human", "adverse_reaction"})
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
@@ -398,7 +399,8 @@ class Assistant:
 
     def _decide(self, state: DialogueState, u: Understanding, ctx: CustomerContext) -> Reply:
         confident = u.entry is not None and u.confidence >= self.threshold
-        if confident and u.entry is not None and u.intent != u.entry.intent and u.intent_probability >= VETO:
+        veto = OUT_OF_SCOPE_VETO if u.intent == OUT_OF_SCOPE else VETO
+        if confident and u.entry is not None and u.intent != u.entry.intent and u.intent_probability >= veto:
             # Retrieval and the classifier disagree and the classifier is sure: better a person than a wrong answer.
             confident = u.intent in SMALLTALK or u.intent == "contact_human"
         entry = u.entry if confident else None
