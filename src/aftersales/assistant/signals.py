@@ -137,16 +137,49 @@ _SUITABILITY_QUESTION = re.compile(
 _EVENT = re.compile(r"(吃|喝|用|穿|戴|服用|围|擦)(了|完|过|后|以后|之后)|已经|现在|一直|突然|今天|昨天|刚才|刚刚")
 
 
+# Word lists miss symptoms described in the customer's own words ("嘴里起泡", "额头上全是小红点"): a body part
+# close before a sign of harm is a symptom too, whatever the words.
+_BODY = (
+    "嘴里|嘴巴|嘴唇|嘴角|口腔|舌头|牙龈|嗓子|喉咙|咽喉|额头|脸上|脸|皮肤|身上|全身|浑身|手上|胳膊|腿上|脖子|后背|"
+    "前胸|肚皮|眼睛|眼皮|耳朵|鼻子|头皮|肚子|胃里|胸口"
+)
+_HARM = "肿|疼|痛|痒|起泡|水泡|溃疡|红点|红疙瘩|疙瘩|小疙瘩|红斑|起皮|脱皮|发红|发炎|出血|破皮|烂了|火辣辣"
+_SYMPTOM = re.compile(rf"({_BODY})[^，。,.!！？?]{{0,8}}?({_HARM})")
+# "吃出了肾结石", "喝出毛病来了": the customer blames the product for an illness.
+_CAUSED_ILLNESS = re.compile(r"(吃|喝|用|穿|戴)出(了)?[^，。,.!！？?]{0,6}?(病|毛病|问题|结石|炎|症|伤)")
+# A pregnant or nursing customer, or a baby, after something happened, worried about harm: "怀孕五个月 刚发现
+# 喝的奶已经过期两天了 会不会对宝宝有影响".
+_HARM_WORRY = re.compile(r"(影响|伤害|有害|危险|要紧|没事吧|有事吗|怎么办|好担心|很担心|害怕)")
+_SPOILED = re.compile(r"过期|变质|坏了|发霉|馊|酸了|有异物|异味")
+# "要不要去医院查", "你们有合作医院吗": asking about a hospital is not having been to one.
+_HOSPITAL_ASKED = re.compile(r"(要不要|需不需要|用不用|该不该|是否要|合作|哪家|哪个|附近的?)[^，。,.!！？?]{0,3}$")
+
+
 def detect_risks(text: str) -> list[Risk]:
     """Every risk word present and not negated (the longest word wins where two overlap), plus the sensitive
     groups (pregnancy, infants) when a risk is present. A symptom named in a question about suitability,
     with nothing having happened, is not a risk (other risk kinds always are)."""
-    found = _find(text, RISK_WORDS)
+    found = [r for r in _find(text, RISK_WORDS) if not (r.kind == "hospital" and _hospital_only_asked(text, r))]
+    lowered = text.lower()
+    if not any(r.kind == "adverse_reaction" for r in found):
+        match = _SYMPTOM.search(lowered) or _CAUSED_ILLNESS.search(lowered)
+        if match and not _negated(lowered, match.start()) and not any(n in match.group(0) for n in NEGATORS):
+            found.append(Risk("adverse_reaction", match.group(0)))
+    if not found and _find(text, SENSITIVE_WORDS) and _EVENT.search(text) and _SPOILED.search(text):
+        worry = _HARM_WORRY.search(text)
+        if worry:
+            found.append(Risk("adverse_reaction", worry.group(0)))
     if found and _SUITABILITY_QUESTION.search(text) and not _EVENT.search(text):
         found = [r for r in found if r.kind != "adverse_reaction"]
     if found:
         found += _find(text, SENSITIVE_WORDS)
     return found
+
+
+def _hospital_only_asked(text: str, risk: Risk) -> bool:
+    lowered = text.lower()
+    spots = [m.start() for m in re.finditer(re.escape(risk.word), lowered)]
+    return bool(spots) and all(_HOSPITAL_ASKED.search(lowered[max(0, i - 8) : i]) for i in spots)
 
 
 def _find(text: str, groups: dict[str, tuple[str, ...]]) -> list[Risk]:
