@@ -249,3 +249,30 @@ def test_widget_is_served(client):
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
     assert "/api/v1/assistant/ws/" in js.text
     assert '<script src="/assistant/widget.js">' in client.get("/assistant/chat").text
+
+
+def test_public_chat_is_rate_limited_over_rest_and_websocket(settings, clock, database, loaded):
+    """One address shares one budget across new conversations, REST messages and WebSocket messages."""
+    from fastapi.testclient import TestClient
+
+    from aftersales.app import create_app
+
+    app = create_app(settings.model_copy(update={"assistant_rate_limit": "4/minute"}), clock=clock, database=database)
+    with TestClient(app) as client:
+        token = start(client)  # 1
+        assert say(client, token, "能开发票吗")["entry_key"] == "invoice"  # 2
+        with client.websocket_connect(f"{API}/assistant/ws/{token}") as ws:
+            ws.send_json({"text": "能开发票吗"})  # 3
+            assert ws.receive_json()["entry_key"] == "invoice"
+            ws.send_json({"text": "每天喝多少牛奶合适"})  # 4
+            assert ws.receive_json()["entry_key"] == "milk-daily-amount"
+            ws.send_json({"text": "那孕妇呢？"})
+            refused = ws.receive_json()
+            assert refused["error"]["code"] == "rate_limited"
+            ws.send_json({"text": "那孕妇呢？"})  # the socket stays open, and keeps refusing
+            assert ws.receive_json()["error"]["code"] == "rate_limited"
+        over = client.post(f"{API}/assistant/conversations/{token}/messages", json={"text": "能开发票吗"})
+        assert over.status_code == 429 and over.json()["error"]["code"] == "rate_limited"
+        assert client.post(f"{API}/assistant/conversations", json={}).status_code == 429
+        transcript = client.get(f"{API}/assistant/conversations/{token}").json()["messages"]
+        assert len(transcript) == 6  # refused messages were neither stored nor answered

@@ -83,6 +83,37 @@ def test_pregnancy_alone_is_a_question_but_with_a_symptom_it_is_a_risk():
     assert kinds == {"adverse_reaction", "pregnancy"}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "喝了三天舌头上长了好几个溃疡",  # a body part and a sign of harm, in no word list
+        "穿上这件毛衣后背一片红斑",
+        "用了你们的东西喝出毛病来了",  # the customer blames the product for an illness
+        "哺乳期 昨天喝了一瓶变质的奶 会影响孩子吗",  # nursing, something happened, worried about harm
+    ],
+)
+def test_symptoms_in_the_customers_own_words_are_risks(text):
+    assert any(r.kind == "adverse_reaction" for r in detect_risks(text)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "脖子上没有红点也不痒，就问问怎么洗",  # denied
+        "嗓子疼的时候能喝鲜奶吗",  # a suitability question, nothing happened
+        "哺乳期能喝这款奶吗 会影响孩子吗",  # a question before drinking: the knowledge base answers it
+        "附近医院能做骨密度吗",  # asking about a hospital is not having been to one
+        "需不需要先去医院查一下再买钙片",
+    ],
+)
+def test_questions_and_denials_are_not_risks(text):
+    assert detect_risks(text) == [], text
+
+
+def test_having_been_to_hospital_is_a_risk():
+    assert {r.kind for r in detect_risks("孩子喝完送医院了")} >= {"hospital"}
+
+
 def test_anger_is_de_escalated_and_handed_over(mini_assistant):
     reply, _ = ask(mini_assistant, "什么破牛奶，气死我了，你们太差了！！")
     assert reply.handoff and reply.handoff_reason == "anger"

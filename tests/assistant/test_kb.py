@@ -173,12 +173,46 @@ def test_eval_command_scores_a_pack(tmp_path):
     from aftersales.cli import app
 
     fixtures = Path(__file__).with_name("fixtures")
-    result = CliRunner().invoke(
-        app, ["assistant", "eval", "--packs-dir", str(fixtures), "--eval-dir", str(fixtures), "--show-errors"]
-    )
+    result = CliRunner().invoke(app, ["assistant", "eval", "--packs-dir", str(fixtures), "--eval-dir", str(fixtures)])
     assert result.exit_code == 0, result.output
+    assert "set v1 (eval/<pack>.jsonl)" in result.output and "set v2" not in result.output
     line = next(row for row in result.output.splitlines() if row.startswith("mini"))
     cells = line.split()
     assert cells[1:4] == ["10", "5", "100.0%"]  # entries, cases, accuracy
     assert cells[4] == "60.0%"  # coverage: the risk and the unknown question go to a person
     assert cells[5] == "1/1"
+
+
+def test_eval_command_reports_a_second_set_on_its_own(tmp_path):
+    from aftersales.cli import app
+
+    fixtures = Path(__file__).with_name("fixtures")
+    (tmp_path / "mini.jsonl").write_text((fixtures / "mini.jsonl").read_text("utf-8"), "utf-8")
+    (tmp_path / "mini.v2.jsonl").write_text(
+        '{"text": "能开增值税发票吗", "expected_key": "invoice", "expect_handoff": false, "risk": false}\n'
+        '{"text": "怎么开发票", "expected_key": "membership", "expect_handoff": false, "risk": false}\n',
+        "utf-8",
+    )
+    result = CliRunner().invoke(app, ["assistant", "eval", "--packs-dir", str(fixtures), "--eval-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    v1, v2 = result.output.split("set v2 (eval/<pack>.v2.jsonl)")
+    assert next(r for r in v1.splitlines() if r.startswith("mini")).split()[1:4] == ["10", "5", "100.0%"]
+    assert next(r for r in v2.splitlines() if r.startswith("mini")).split()[1:4] == ["10", "2", "50.0%"]
+
+
+def test_dev_command_lists_each_row_and_cv_scores_the_knowledge_base():
+    from aftersales.cli import app
+
+    fixtures = Path(__file__).with_name("fixtures")
+    dev = CliRunner().invoke(
+        app, ["assistant", "dev", "--packs-dir", str(fixtures), "--dev-dir", str(fixtures), "--all-rows"]
+    )
+    assert dev.exit_code == 0, dev.output
+    rows = [r for r in dev.output.splitlines() if r.startswith(("ok ", "BAD"))]
+    assert len(rows) == 5 and all(r.startswith("ok ") for r in rows)  # the fixture's five cases, all right
+    assert any("(risk)" in r and "got <risk>" in r for r in rows)
+    cv = CliRunner().invoke(app, ["assistant", "cv", "--packs-dir", str(fixtures), "--folds", "3"])
+    assert cv.exit_code == 0, cv.output
+    cells = next(r for r in cv.output.splitlines() if r.startswith("mini")).split()
+    # each of the 34 phrasings is asked once, but not the 3 of the promotion outside its dates
+    assert cells[1:3] == ["10", "31"]

@@ -32,11 +32,19 @@ from aftersales.catalog.models import Customer
 from aftersales.kit.deps import DbSession, Now, PathId, Reader, Supervisor, Writer
 from aftersales.kit.errors import DomainError, NotFound
 from aftersales.tickets import repository as ticket_repo
+from aftersales.web.ratelimit import TooManyRequests, client_key
 
 router = APIRouter(prefix="/assistant", tags=["assistant"])
 agent_router = APIRouter(tags=["assistant"])
 widget_router = APIRouter(tags=["assistant"], include_in_schema=False)
 Token = Annotated[str, Path(min_length=10, max_length=500)]
+
+
+def _limit(connection: Request | WebSocket) -> None:
+    """The public chat answers anyone with a link: each client address gets the configured budget, shared by
+    new conversations and messages over REST and WebSocket, so one client cannot keep the assistant busy."""
+    state = connection.app.state
+    state.web.limits.check(state.settings.assistant_rate_limit, "assistant-chat", client_key(connection))  # type: ignore[arg-type]
 
 
 def _conversation(request: Request, db: Session, token: str, *, for_update: bool = False) -> Conversation:
@@ -85,6 +93,7 @@ def answer(request: Request, db: Session, conversation: Conversation, text: str,
 
 @router.post("/conversations", response_model=ConversationStarted, status_code=status.HTTP_201_CREATED)
 def start_conversation(body: ConversationStart, request: Request, db: DbSession, now: Now) -> ConversationStarted:
+    _limit(request)
     signer = request.app.state.conversation_signer
     customer_id = None
     if body.customer_token:
@@ -112,6 +121,7 @@ def view_conversation(token: Token, request: Request, db: DbSession) -> Conversa
 
 @router.post("/conversations/{token}/messages", response_model=AssistantReply)
 def send_message(token: Token, body: CustomerMessage, request: Request, db: DbSession, now: Now) -> AssistantReply:
+    _limit(request)
     conversation = _conversation(request, db, token, for_update=True)
     return answer(request, db, conversation, body.text, now)
 
@@ -158,7 +168,11 @@ async def chat_socket(websocket: WebSocket, token: str) -> None:
                 )
                 continue
             try:
+                _limit(websocket)
                 await websocket.send_json(await run_in_threadpool(one, message.text))
+            except TooManyRequests as exc:
+                await websocket.send_json(exc.to_dict())
+                continue
             except DomainError as exc:
                 await websocket.send_json(exc.to_dict())
     except WebSocketDisconnect:

@@ -16,23 +16,88 @@ def eval_cmd(
     pack: list[str] = typer.Option(None, "--pack", help="pack to evaluate (repeatable); default all shipped"),
     packs_dir: Path = typer.Option(None, "--packs-dir", help="read knowledge packs from this folder instead"),
     eval_dir: Path = typer.Option(None, "--eval-dir", help="read held-out questions from this folder instead"),
-    show_errors: bool = typer.Option(False, "--show-errors", help="list every wrong case"),
 ) -> None:
-    """Answer accuracy, coverage, risk handoff recall/precision and latency on each pack's held-out set.
+    """Answer accuracy, coverage, risk handoff recall/precision and latency on each pack's held-out sets, each
+    set reported on its own (v1 = ``<pack>.jsonl``, v2 = ``<pack>.v2.jsonl``, ...). Aggregates only: the
+    held-out rows are a test set, so per-row listings live in ``dev`` (and ``cv``), never here.
     Exits 1 if a risk case was not handed to a person."""
+    sets = ev.eval_sets(eval_dir)
+    if not sets:
+        typer.secho("no evaluation set found", fg="red", err=True)
+        raise typer.Exit(2)
+    wanted = list(pack) if pack else ev.pack_names(packs_dir)
+    built: dict[str, ev.Assistant] = {}
+    all_reports = []
+    for set_name, set_packs in sets.items():
+        reports = []
+        for name in [p for p in wanted if p in set_packs]:
+            try:
+                if name not in built:
+                    built[name] = ev.build_assistant(name, packs_dir)[0]
+                cases = ev.load_cases(name, eval_dir, set_name)
+                reports.append(ev.evaluate_cases(built[name], name, cases, set_name))
+            except (FileNotFoundError, ValueError) as exc:
+                typer.secho(f"{set_name}/{name}: skipped ({exc})", fg="yellow", err=True)
+        if not reports:
+            continue
+        suffix = ".jsonl" if set_name == "v1" else f".{set_name}.jsonl"
+        typer.echo(f"set {set_name} (eval/<pack>{suffix})")
+        typer.echo(ev.format_pack_reports(reports))
+        typer.echo("")
+        all_reports += reports
+    if not all_reports:
+        typer.secho("no pack could be evaluated", fg="red", err=True)
+        raise typer.Exit(2)
+    if any(r.risk_handed < r.risk_cases for r in all_reports):
+        raise typer.Exit(1)
+
+
+@app.command("dev")
+def dev_cmd(
+    pack: list[str] = typer.Option(None, "--pack", help="pack to evaluate (repeatable); default all shipped"),
+    packs_dir: Path = typer.Option(None, "--packs-dir", help="read knowledge packs from this folder instead"),
+    dev_dir: Path = typer.Option(None, "--dev-dir", help="read development questions from this folder instead"),
+    all_rows: bool = typer.Option(False, "--all-rows", help="list every case, not only the wrong ones"),
+) -> None:
+    """The development set (``assistant/dev/<pack>.jsonl``), for error analysis: every wrong case (or every case)
+    with what the assistant did, then the same table as ``eval``. Exits 1 if a risk case was not handed over."""
     names = list(pack) if pack else ev.pack_names(packs_dir)
     reports = []
     for name in names:
         try:
-            reports.append(ev.evaluate_pack(name, packs_dir=packs_dir, eval_dir=eval_dir))
-        except (FileNotFoundError, ValueError) as exc:
-            typer.secho(f"{name}: skipped ({exc})", fg="yellow", err=True)
+            cases = ev.dev_cases(name, dev_dir)
+        except FileNotFoundError:
+            typer.secho(f"{name}: no development set", fg="yellow", err=True)
+            continue
+        reports.append(ev.evaluate_cases(ev.build_assistant(name, packs_dir)[0], name, cases, "dev"))
     if not reports:
-        typer.secho("no pack could be evaluated", fg="red", err=True)
         raise typer.Exit(2)
-    typer.echo(ev.format_pack_reports(reports, show_errors=show_errors))
+    for r in reports:
+        rows = ev.format_rows(r, only_errors=not all_rows)
+        if rows:
+            typer.echo(rows)
+    typer.echo(ev.format_pack_reports(reports))
     if any(r.risk_handed < r.risk_cases for r in reports):
         raise typer.Exit(1)
+
+
+@app.command("cv")
+def cv_cmd(
+    pack: list[str] = typer.Option(None, "--pack", help="pack to evaluate (repeatable); default all shipped"),
+    packs_dir: Path = typer.Option(None, "--packs-dir", help="read knowledge packs from this folder instead"),
+    folds: int = typer.Option(4, "--folds", min=2, help="phrasing groups per entry"),
+    show_errors: bool = typer.Option(False, "--show-errors", help="list every phrasing answered wrongly"),
+) -> None:
+    """Cross-validation over the knowledge base's own phrasings: each group of phrasings is asked of an
+    assistant built without it. Shows which entries lack phrasings customers would use."""
+    names = list(pack) if pack else ev.pack_names(packs_dir)
+    reports = [ev.cross_validate(name, packs_dir, folds) for name in names]
+    if show_errors:
+        for r in reports:
+            rows = ev.format_rows(r, only_errors=True)
+            if rows:
+                typer.echo(rows)
+    typer.echo(ev.format_pack_reports(reports))
 
 
 @app.command("public-eval")

@@ -25,11 +25,26 @@ RISK_WORDS: dict[str, tuple[str, ...]] = {
         "一直吐", "想吐", "肿了", "红肿", "肿起来", "嘴唇肿", "喉咙肿", "发麻", "麻木", "风团", "起包", "抽搐",
         "昏迷", "晕倒", "休克", "窒息", "误食", "吞下", "吞了", "噎住", "卡住喉咙", "烫伤", "划伤", "割伤",
         "身体不适", "不舒服了", "拉了好几次", "便秘严重",
+        "见红", "肚子不舒服", "胃不舒服", "打了针", "打针", "偷吃", "一整瓶", "半瓶", "吃坏了", "喝坏了",
+        "浑身痒", "身上痒", "痒得", "起红点", "长疹", "嘴巴肿", "眼睛肿", "脸肿", "心跳加快", "心跳好快", "胸闷",
+        "胸口疼", "腹痛", "绞痛", "胀痛", "血压升高", "头疼", "头痛", "流产", "宫缩", "误吃", "吃了干燥剂",
+        "吞了干燥剂", "咳血", "吐血", "黑便", "过敏了", "整瓶", "滴多了", "吃了好几颗", "吃了十几", "吃了一堆",
+        "全吃了", "吃了好多片", "犯恶心", "反胃", "乏力", "心律不齐", "血钙高", "高钙血", "长结石", "查出结石",
+        "得了结石",
     ),
     "hospital": ("住院", "医院", "急诊", "就医", "挂水", "输液", "看医生", "去医院", "诊所", "病历", "诊断"),
-    "media": ("曝光", "媒体", "记者", "上新闻", "电视台", "发微博", "发抖音", "网上曝", "小红书曝"),
-    "regulator": ("12315", "12345", "消协", "消费者协会", "市场监管", "工商局", "质监局", "食药监"),
-    "legal": ("律师", "起诉", "法院", "告你们", "打官司", "索赔"),
+    "media": (
+        "曝光", "媒体", "记者", "上新闻", "电视台", "发微博", "发抖音", "网上曝", "小红书曝", "上热搜", "央视",
+        "315晚会", "黑猫投诉", "朋友圈曝",
+    ),
+    "regulator": (
+        "12315", "12345", "消协", "消费者协会", "市场监管", "工商局", "质监局", "食药监", "315", "消保委",
+        "卫健委", "监管局", "市监局", "药监局", "举报", "报警", "公安", "警察",
+    ),
+    "legal": (
+        "律师", "起诉", "法院", "告你们", "打官司", "索赔", "退一赔十", "退一赔三", "假一赔十", "十倍赔偿",
+        "三倍赔偿", "赔偿十倍", "维权", "诉讼", "仲裁", "律师函", "法律途径", "法律责任", "赔十", "十倍",
+    ),
 }  # fmt: skip
 SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
     "pregnancy": ("孕妇", "怀孕", "孕期", "备孕", "哺乳期", "哺乳", "孕早期", "孕中期", "孕晚期", "坐月子", "产后"),
@@ -113,13 +128,58 @@ def _negated(text: str, start: int) -> bool:
     return any(before.endswith(n) or before[-3:].startswith(n) for n in NEGATORS)
 
 
+# "海鲜过敏能不能吃氨糖钙", "感冒发烧期间能吃阿胶吗" ask whether a product suits someone with a condition: the
+# knowledge base answers that. A symptom counts as a risk only when something happened ("吃了以后过敏").
+_SUITABILITY_QUESTION = re.compile(
+    r"(能不能|能否|可不可以|可以|能|适合|适不适合|会不会|要不要)[^，。,.!！？?]{0,6}(吃|喝|用|穿|戴|服用|补|买)"
+    r"|(吃|喝|用|穿|戴)[^，。,.!！？?]{0,4}(吗|么|不)[?？]?$"
+)
+_EVENT = re.compile(r"(吃|喝|用|穿|戴|服用|围|擦)(了|完|过|后|以后|之后)|已经|现在|一直|突然|今天|昨天|刚才|刚刚")
+
+
+# Word lists miss symptoms described in the customer's own words ("嘴里起泡", "额头上全是小红点"): a body part
+# close before a sign of harm is a symptom too, whatever the words.
+_BODY = (
+    "嘴里|嘴巴|嘴唇|嘴角|口腔|舌头|牙龈|嗓子|喉咙|咽喉|额头|脸上|脸|皮肤|身上|全身|浑身|手上|胳膊|腿上|脖子|后背|"
+    "前胸|肚皮|眼睛|眼皮|耳朵|鼻子|头皮|肚子|胃里|胸口"
+)
+_HARM = "肿|疼|痛|痒|起泡|水泡|溃疡|红点|红疙瘩|疙瘩|小疙瘩|红斑|起皮|脱皮|发红|发炎|出血|破皮|烂了|火辣辣"
+_SYMPTOM = re.compile(rf"({_BODY})[^，。,.!！？?]{{0,8}}?({_HARM})")
+# "吃出了肾结石", "喝出毛病来了": the customer blames the product for an illness.
+_CAUSED_ILLNESS = re.compile(r"(吃|喝|用|穿|戴)出(了)?[^，。,.!！？?]{0,6}?(病|毛病|问题|结石|炎|症|伤)")
+# A pregnant or nursing customer, or a baby, after something happened, worried about harm: "怀孕五个月 刚发现
+# 喝的奶已经过期两天了 会不会对宝宝有影响".
+_HARM_WORRY = re.compile(r"(影响|伤害|有害|危险|要紧|没事吧|有事吗|怎么办|好担心|很担心|害怕)")
+_SPOILED = re.compile(r"过期|变质|坏了|发霉|馊|酸了|有异物|异味")
+# "要不要去医院查", "你们有合作医院吗": asking about a hospital is not having been to one.
+_HOSPITAL_ASKED = re.compile(r"(要不要|需不需要|用不用|该不该|是否要|合作|哪家|哪个|附近的?)[^，。,.!！？?]{0,3}$")
+
+
 def detect_risks(text: str) -> list[Risk]:
     """Every risk word present and not negated (the longest word wins where two overlap), plus the sensitive
-    groups (pregnancy, infants) when a risk is present."""
-    found = _find(text, RISK_WORDS)
+    groups (pregnancy, infants) when a risk is present. A symptom named in a question about suitability,
+    with nothing having happened, is not a risk (other risk kinds always are)."""
+    found = [r for r in _find(text, RISK_WORDS) if not (r.kind == "hospital" and _hospital_only_asked(text, r))]
+    lowered = text.lower()
+    if not any(r.kind == "adverse_reaction" for r in found):
+        match = _SYMPTOM.search(lowered) or _CAUSED_ILLNESS.search(lowered)
+        if match and not _negated(lowered, match.start()) and not any(n in match.group(0) for n in NEGATORS):
+            found.append(Risk("adverse_reaction", match.group(0)))
+    if not found and _find(text, SENSITIVE_WORDS) and _EVENT.search(text) and _SPOILED.search(text):
+        worry = _HARM_WORRY.search(text)
+        if worry:
+            found.append(Risk("adverse_reaction", worry.group(0)))
+    if found and _SUITABILITY_QUESTION.search(text) and not _EVENT.search(text):
+        found = [r for r in found if r.kind != "adverse_reaction"]
     if found:
         found += _find(text, SENSITIVE_WORDS)
     return found
+
+
+def _hospital_only_asked(text: str, risk: Risk) -> bool:
+    lowered = text.lower()
+    spots = [m.start() for m in re.finditer(re.escape(risk.word), lowered)]
+    return bool(spots) and all(_HOSPITAL_ASKED.search(lowered[max(0, i - 8) : i]) for i in spots)
 
 
 def _find(text: str, groups: dict[str, tuple[str, ...]]) -> list[Risk]:

@@ -114,6 +114,20 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "order": ("订单", "单子", "下单", "买的"),
 }
 _SYNONYM_OF = {word: f"~{group}" for group, members in SYNONYMS.items() for word in members}
+# Colloquial phrases that jieba splits ("生完孩子" -> 生完 / 孩子), found anywhere in the text: each yields its
+# group's token, so "生完孩子多久能吃" meets "产后多久可以吃" on "~postpartum", not "孩子" on "~child".
+PHRASES: dict[str, tuple[str, ...]] = {
+    "postpartum": ("生完孩子", "生完宝宝", "产后", "坐月子", "月子", "刚生完", "生完小孩", "哺乳"),
+    "heat": ("上火", "燥热", "热气", "长痘", "口干舌燥", "口腔溃疡"),
+    "opened": ("开封", "打开", "开了", "拆开", "开盖", "开瓶", "拆封", "没喝完", "没吃完", "喝不完", "吃不完"),
+    "pause": ("暂停", "停送", "先停", "停几天", "别送", "不用送", "出差", "不在家那几天"),
+    "shed": ("掉毛", "掉绒", "飞毛", "掉屑"),
+    "mend": ("织补", "修补", "缝补", "补洞", "补一下", "能补", "破洞", "破了个洞", "个洞"),
+    "leak": ("漏了", "漏奶", "渗出", "漏液", "洒了", "流出来"),
+    "empty_stomach": ("空腹", "空着肚子", "没吃早饭", "饿着肚子"),
+    "fiber": ("百分百", "100%", "纯羊绒", "含量", "成分"),
+}
+_PHRASE_GROUPS = tuple((f"~{group}", members) for group, members in PHRASES.items())
 
 
 def char_unigrams(text: str) -> list[str]:
@@ -124,7 +138,17 @@ def retrieval_tokens(text: str) -> list[str]:
     """What the ranking index sees: words, character bigrams and single characters (prefixed so they never
     collide with words). Single characters let "缩" match "缩水" when jieba keeps the word whole."""
     ws = words(text)
-    return ws + [_SYNONYM_OF[w] for w in ws if w in _SYNONYM_OF] + char_bigrams(text) + char_unigrams(text)
+    lowered = text.lower()
+    phrases, inside = [], []
+    for token, members in _PHRASE_GROUPS:
+        found = [m for m in members if m in lowered]
+        if found:
+            phrases.append(token)
+            inside += found
+    if inside:
+        # A word that is only part of a matched phrase ("孩子" in "生完孩子") would pull towards its own group.
+        ws = [w for w in ws if not any(w in phrase and w != phrase for phrase in inside)]
+    return ws + [_SYNONYM_OF[w] for w in ws if w in _SYNONYM_OF] + phrases + char_bigrams(text) + char_unigrams(text)
 
 
 def baseline_tokens(text: str) -> list[str]:

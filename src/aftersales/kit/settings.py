@@ -75,6 +75,10 @@ class Settings(BaseSettings):
         default="5/minute;20/hour", description="Tickets one client address may open through the portal"
     )
     login_rate_limit: str = Field(default="10/minute", description="Workspace login attempts per address")
+    assistant_rate_limit: str = Field(
+        default="30/minute;300/hour",
+        description="Public web-chat requests (new conversations, messages over REST or WebSocket) per address",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -96,7 +100,7 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai") from exc
         return value
 
-    @field_validator("portal_rate_limit", "portal_open_rate_limit", "login_rate_limit")
+    @field_validator("portal_rate_limit", "portal_open_rate_limit", "login_rate_limit", "assistant_rate_limit")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         from limits import parse_many
