@@ -193,7 +193,7 @@ def create_app(
     app.state.signer = LinkSigner(settings.resolved_secret_key(), max_age_days=settings.customer_link_max_age_days)
     app.state.conversation_signer = ConversationSigner(settings.resolved_secret_key())
     app.state.assistant = AssistantCache()
-    app.state.intake = IntakeWriter(db)
+    app.state.intake = IntakeWriter(db, writers=settings.intake_writers or None)
     # Load dictionaries now rather than on the first request, which would otherwise take a second.
     warm_up()
     triage_warm_up()
