@@ -49,7 +49,9 @@ def detail(
     out = TicketDetail.model_validate(ticket, from_attributes=True)
     out.timeline = [EntryOut.model_validate(e) for e in entries]
     out.collaborator_ids = [] if fresh else repo.collaborator_ids(db, ticket.id)
-    out.sla = sla_service.report_for(db, ticket, now, entries=entries)
+    known = db.info.get("new_ticket_sla", {}).pop(ticket.id, None) if fresh else None
+    report = known[1] if known is not None and known[0] == now else None
+    out.sla = sla_service.report_for(db, ticket, now, entries=entries, report=report)
     return out
 
 
