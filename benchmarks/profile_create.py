@@ -82,7 +82,7 @@ def main() -> int:
                     a = agent_for_token(session, token, now)
                     actor = Actor(type="agent", id=a.id, role=a.role, name=a.name)
                     body = TicketCreate.model_validate_json(raw)
-                    out = tickets_api.create_ticket(body, request, Response(), actor, session, now)
+                    out = tickets_api.create_ticket(body, request, Response(), actor, session, now, None)
                     out.model_dump_json()
                 finally:
                     session.rollback()

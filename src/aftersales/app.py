@@ -154,6 +154,7 @@ def create_app(
     from aftersales.sla.api import router as sla_router
     from aftersales.surveys.api import router as surveys_router
     from aftersales.tickets.api import router as tickets_router
+    from aftersales.tickets.intake import IntakeWriter
     from aftersales.tickets.portal import router as portal_router
     from aftersales.triage.api import router as triage_router
     from aftersales.triage.engine import load_pack
@@ -173,6 +174,7 @@ def create_app(
         if in_server and settings.dispatch_interval_seconds > 0:
             dispatch_task = asyncio.create_task(_dispatch_forever(app, settings.dispatch_interval_seconds))
         yield
+        app.state.intake.stop()
         if task is not None:
             task.cancel()
         if dispatch_task is not None:
@@ -194,6 +196,7 @@ def create_app(
     app.state.signer = LinkSigner(settings.resolved_secret_key(), max_age_days=settings.customer_link_max_age_days)
     app.state.conversation_signer = ConversationSigner(settings.resolved_secret_key())
     app.state.assistant = AssistantCache()
+    app.state.intake = IntakeWriter(db, writers=settings.intake_writers or None)
     # Load dictionaries now rather than on the first request, which would otherwise take a second.
     warm_up()
     triage_warm_up()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, or_, select
@@ -10,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from aftersales.agents.models import ROLES, Agent, ApiToken
 from aftersales.agents.schemas import AgentCreate, AgentUpdate
+from aftersales.kit.actor import Actor
 from aftersales.kit.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from aftersales.kit.security import hash_password, needs_rehash, new_api_token, token_digest, verify_password
 
@@ -54,6 +57,7 @@ def update_agent(db: Session, agent: Agent, data: AgentUpdate) -> Agent:
         setattr(agent, field, sorted(set(value)) if field == "skills" else value)
     if changes.get("active") is False or password:
         revoke_all_tokens(db, agent.id, None)
+    TOKEN_CACHE.clear()  # a role or name change shows on the next request of this process
     return agent
 
 
@@ -108,10 +112,74 @@ def agent_for_token(db: Session, token: str, now: datetime) -> Agent | None:
     return db.scalars(_AGENT_FOR_TOKEN, {"digest": token_digest(token), "now": now}).first()
 
 
+_ACTOR_FOR_TOKEN = (
+    select(Agent.id, Agent.role, Agent.name, ApiToken.expires_at)
+    .join(ApiToken, ApiToken.agent_id == Agent.id)
+    .where(
+        ApiToken.token_hash == bindparam("digest"),
+        ApiToken.revoked_at.is_(None),
+        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
+        Agent.active.is_(True),
+    )
+)
+
+
+class TokenCache:
+    """Recent token lookups of this process: at most ``max_entries`` tokens, each trusted for ``ttl_seconds``.
+
+    The bound on staleness: a token revoked, or an agent deactivated or changed, through this process is
+    forgotten at once (``clear``); through another process (another worker, the CLI) it is honoured within
+    ``ttl_seconds``. A token's own expiry is checked on every request against the request's clock.
+    Only tokens that were valid are kept: an unknown token costs a lookup every time.
+    """
+
+    def __init__(self, *, ttl_seconds: float = 5.0, max_entries: int = 1024) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[Actor, datetime | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str, now: datetime) -> Actor | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        actor, expires_at, fetched = entry
+        if time.monotonic() - fetched > self.ttl_seconds or (expires_at is not None and expires_at <= now):
+            with self._lock:
+                self._entries.pop(token, None)
+            return None
+        return actor
+
+    def put(self, token: str, actor: Actor, expires_at: datetime | None) -> None:
+        with self._lock:
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()  # rare (more live tokens than entries): start over rather than track age
+            self._entries[token] = (actor, expires_at, time.monotonic())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+TOKEN_CACHE = TokenCache()
+
+
+def actor_for_token(db: Session, token: str, now: datetime) -> Actor | None:
+    """The acting agent of an unrevoked, unexpired token of an active agent, in one query; remembered in
+    TOKEN_CACHE."""
+    row = db.execute(_ACTOR_FOR_TOKEN, {"digest": token_digest(token), "now": now}).first()
+    if row is None:
+        return None
+    actor = Actor(type="agent", id=row.id, role=row.role, name=row.name)
+    TOKEN_CACHE.put(token, actor, row.expires_at)
+    return actor
+
+
 def revoke_token(db: Session, token: str, now: datetime) -> None:
     row = db.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(token))).first()
     if row is not None and row.revoked_at is None:
         row.revoked_at = now
+    TOKEN_CACHE.clear()
 
 
 def revoke_all_tokens(db: Session, agent_id: int, now: datetime | None) -> None:
@@ -120,3 +188,4 @@ def revoke_all_tokens(db: Session, agent_id: int, now: datetime | None) -> None:
     when = now or datetime.now(UTC)
     for row in db.scalars(select(ApiToken).where(ApiToken.agent_id == agent_id, ApiToken.revoked_at.is_(None))):
         row.revoked_at = when
+    TOKEN_CACHE.clear()

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     customer_link_max_age_days: int = Field(default=90, gt=0)
     token_ttl_hours: int = Field(default=24 * 30, gt=0)
     auto_assign: bool = True
+    intake_writers: int = Field(
+        default=0, ge=0, le=32, description="Intake writer threads per process (group commit); 0 = 1 on SQLite, 4 on PG"
+    )
     sla_sweep_interval_seconds: int = Field(
         default=30,
         ge=0,

@@ -4,8 +4,10 @@ Intake chooses an agent from unlocked loads, then locks only the chosen agent's 
 under the lock (PostgreSQL, READ COMMITTED: the recount sees every assignment committed meanwhile); if the
 agent filled up, the next best is tried. So concurrent intakes contend only when they pick the same agent, and
 not at all while everyone is full. Draining a queue locks the department's agent rows (in id order, so two
-workers never deadlock) because it hands out many tickets at once. On SQLite every write transaction holds the
-database's single write lock (BEGIN IMMEDIATE), which serialises assignment just the same.
+workers never deadlock) because it hands out many tickets at once. A batch of intakes written in one
+transaction (tickets/intake.py) may hold several agent locks, so once it holds one it asks for the next with
+NOWAIT and, if refused, runs that ticket again in the next batch, holding nothing. On SQLite every write
+transaction holds the database's single write lock (BEGIN IMMEDIATE), which serialises assignment just the same.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from aftersales.agents.models import Agent
 from aftersales.kit.actor import Actor
 from aftersales.routing.rules import Candidate, choose
 from aftersales.tickets import repository as tickets_repo
+from aftersales.tickets.intake import must_not_wait, note_locks_held
 from aftersales.tickets.models import Ticket
 
 
@@ -38,9 +41,10 @@ _CANDIDATES = (
 _CANDIDATES_LOCKED = _CANDIDATES.with_for_update()
 _SAVEPOINT = text("SAVEPOINT routing_pick")
 _ROLLBACK_TO_SAVEPOINT = text("ROLLBACK TO SAVEPOINT routing_pick")
-_AGENT_LOCKED = (
-    select(Agent.capacity, Agent.available, Agent.active).where(Agent.id == bindparam("agent_id")).with_for_update()
-)
+_AGENT_ROW = select(Agent.capacity, Agent.available, Agent.active).where(Agent.id == bindparam("agent_id"))
+_AGENT_LOCKED = _AGENT_ROW.with_for_update()
+# A batch of intakes that already holds agent locks must not wait for another (see tickets/intake.py).
+_AGENT_LOCKED_NOWAIT = _AGENT_ROW.with_for_update(nowait=True)
 
 
 def candidates(db: Session, department: str, *, lock: bool = False) -> list[Candidate]:
@@ -69,10 +73,11 @@ def _still_has_room(db: Session, agent_id: int) -> bool:
     SQL: the ORM's begin_nested() would flush the ticket this intake is still building.
     """
     db.execute(_SAVEPOINT)
-    row = db.execute(_AGENT_LOCKED, {"agent_id": agent_id}).one_or_none()
+    row = db.execute(_AGENT_LOCKED_NOWAIT if must_not_wait(db) else _AGENT_LOCKED, {"agent_id": agent_id}).one_or_none()
     if row is not None and row.active and row.available:
         load = tickets_repo.open_load_by_agent(db, [agent_id]).get(agent_id, 0)
         if load < row.capacity:
+            note_locks_held(db)
             return True
     db.execute(_ROLLBACK_TO_SAVEPOINT)
     return False

@@ -288,10 +288,19 @@ def _management_due(metric: Any, report: SlaReport) -> datetime | None:
     return add_business_time(report.calendar, report.now, max(left, 0.0))
 
 
-def report_for(db: Session, ticket: Ticket, now: datetime, entries: Sequence[TicketEntry] | None = None):  # type: ignore[no-untyped-def]
+def report_for(  # type: ignore[no-untyped-def]
+    db: Session,
+    ticket: Ticket,
+    now: datetime,
+    entries: Sequence[TicketEntry] | None = None,
+    *,
+    report: SlaReport | None = None,
+):
+    """The SLA part of a ticket's answer; ``report``, if given, is one already computed for these entries."""
     from aftersales.tickets.schemas import ClockEventOut, MetricOut, SlaOut
 
-    report, _ = compute(db, ticket, now, entries)
+    if report is None:
+        report, _ = compute(db, ticket, now, entries)
     metrics = [
         MetricOut(
             metric=m.metric,

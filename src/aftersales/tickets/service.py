@@ -250,8 +250,10 @@ def _create_ticket(
         agent_id = routing.pick_agent(db, ticket)
         if agent_id is not None:
             assign_to(db, ticket, agent_id, Actor(type="system", name="routing"), now, reason="auto")
-    # A new ticket's whole timeline is still in the session: compute its clocks without reading it back.
-    sla_service.refresh(db, ticket, now, entries=pending_entries(db, ticket))
+    # A new ticket's whole timeline is still in the session: compute its clocks without reading it back, and
+    # keep the report for the answer (tickets.api.detail), which would otherwise compute the same thing again.
+    report = sla_service.refresh(db, ticket, now, entries=pending_entries(db, ticket))
+    db.info.setdefault("new_ticket_sla", {})[ticket.id] = (now, report)
     return ticket
 
 

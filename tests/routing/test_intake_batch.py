@@ -1,0 +1,190 @@
+"""Group commit of intake (tickets/intake.py): a batch shares one transaction, but never one fate."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from aftersales.agents.service import TokenCache
+from aftersales.catalog.models import Customer
+from aftersales.kit.actor import Actor
+from aftersales.kit.errors import NotFound
+from aftersales.kit.outbox import OutboxEvent
+from aftersales.tickets import service
+from aftersales.tickets.intake import IntakeWriter
+from aftersales.tickets.models import Ticket
+from aftersales.tickets.schemas import TicketCreate
+from api._support import API, L1_LATE
+
+Work = Callable[[Session], Any]
+
+
+@pytest.fixture
+def writer(database: Any) -> Any:
+    w = IntakeWriter(database, writers=1)
+    yield w
+    w.stop()
+
+
+@pytest.fixture
+def create(app: Any, clock: Any, admin: tuple[int, dict[str, str]]) -> Callable[..., Work]:
+    actor = Actor(type="agent", id=admin[0], role="admin", name="admin")
+
+    def make(n: int, **fields: Any) -> Work:
+        def work(db: Session) -> int:
+            data = TicketCreate(
+                description=f"{L1_LATE}（批量{n}）",
+                channel="app",
+                customer={"phone": f"1370000{n:04d}"},
+                **fields,
+            )
+            return service.create_ticket(db, data, actor, clock.now(), app.state.pack).id
+
+        return work
+
+    return make
+
+
+def run_in_one_batch(writer: IntakeWriter, works: list[Work], *, batches: int | None = 2) -> list[Any]:
+    """Submit ``works`` while the writer is busy with a first job, so that they are written as one batch."""
+    started, release = threading.Event(), threading.Event()
+
+    def gate(db: Session) -> None:
+        started.set()
+        release.wait(10)
+
+    async def main() -> list[Any]:
+        first = asyncio.ensure_future(writer.submit(gate))
+        while not started.is_set():
+            await asyncio.sleep(0.005)
+        rest = [asyncio.ensure_future(writer.submit(w)) for w in works]
+        await asyncio.sleep(0.05)  # every submit has queued its job
+        release.set()
+        await first
+        return list(await asyncio.gather(*rest, return_exceptions=True))
+
+    before = writer.batches
+    results = asyncio.run(main())
+    if batches is not None:  # the gate's batch and the works' (more if the works' batch was split)
+        assert writer.batches - before == batches, "the works were not written as one batch"
+    return results
+
+
+def count(database: Any, model: Any) -> int:
+    with database.session() as db:
+        return int(db.scalar(select(func.count()).select_from(model)))
+
+
+def test_one_bad_ticket_in_a_batch_fails_alone_and_leaves_nothing_behind(database, writer, create):
+    results = run_in_one_batch(writer, [create(1), create(2, order_number="NO-SUCH-ORDER"), create(3)])
+    assert isinstance(results[1], NotFound) and results[1].field == "order_number"
+    good = [results[0], results[2]]
+    assert all(isinstance(r, int) for r in good)
+    with database.session() as db:
+        assert sorted(db.scalars(select(Ticket.id))) == sorted(good)
+        # The bad ticket's new customer (added before its order was looked up) was rolled back with it.
+        assert sorted(db.scalars(select(Customer.phone))) == ["13700000001", "13700000003"]
+        topics = list(db.scalars(select(OutboxEvent.aggregate_id).where(OutboxEvent.topic == "ticket.created")))
+        assert sorted(topics) == sorted(good)
+
+
+def test_a_batch_whose_commit_fails_is_written_again_ticket_by_ticket(database, writer, create, caplog):
+    def boom(session: Session) -> None:
+        raise RuntimeError("commit refused")
+
+    def poisoned(db: Session) -> int:
+        ticket_id = create(2)(db)
+        event.listen(db, "before_commit", boom)  # this ticket's transaction can never commit
+        return ticket_id
+
+    results = run_in_one_batch(writer, [create(1), poisoned, create(3)], batches=None)  # a failed commit is not counted
+    assert "intake batch of 3 failed at commit" in caplog.text
+    assert isinstance(results[1], RuntimeError)
+    assert isinstance(results[0], int) and isinstance(results[2], int)
+    assert count(database, Ticket) == 2
+    assert count(database, Customer) == 2
+    with database.session() as db:
+        assert sorted(db.scalars(select(Ticket.id))) == sorted([results[0], results[2]])
+
+
+def test_a_ticket_refused_a_lock_inside_a_batch_is_written_in_the_next_batch(database, writer, create):
+    class LockNotAvailable(Exception):
+        sqlstate = "55P03"
+
+    calls = []
+    real = create(2)
+
+    def refused_once(db: Session) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("SELECT ... FOR UPDATE NOWAIT", {}, LockNotAvailable())
+        return real(db)
+
+    # The gate's batch, the batch that wrote ticket 1 and gave up at the lock, the next one with the rest.
+    results = run_in_one_batch(writer, [create(1), refused_once, create(3)], batches=3)
+    assert all(isinstance(r, int) for r in results), results
+    assert len(calls) == 2
+    assert count(database, Ticket) == 3
+
+
+def test_concurrent_posts_with_one_bad_request_answer_each_on_its_own(client, make_agent, admin):
+    make_agent("agent", "logistics", capacity=2)
+    barrier = threading.Barrier(6)
+    answers: dict[int, Any] = {}
+
+    def post(n: int) -> None:
+        body: dict[str, Any] = {"description": f"{L1_LATE}（并发批{n}）", "channel": "app"}
+        body["customer"] = {"phone": f"1371000{n:04d}"}
+        if n == 3:
+            body["order_number"] = "NO-SUCH-ORDER"
+        barrier.wait()
+        answers[n] = client.post(f"{API}/tickets", headers=admin[1], json=body)
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert answers[3].status_code == 404 and answers[3].json()["error"]["field"] == "order_number"
+    created = [answers[n].json() for n in range(6) if n != 3]
+    assert all(answers[n].status_code == 201 for n in range(6) if n != 3)
+    assert all(answers[n].headers["Location"] == f"/api/v1/tickets/{answers[n].json()['id']}" for n in (0, 5))
+    assert sorted(t["assignee_id"] is not None for t in created) == [False] * 3 + [True] * 2
+    listed = client.get(f"{API}/tickets", headers=admin[1], params={"limit": 50}).json()["items"]
+    assert sorted(t["id"] for t in listed) == sorted(t["id"] for t in created)
+    # The answer is the same document a read gives, timeline and SLA included.
+    again = client.get(f"{API}/tickets/{created[0]['id']}", headers=admin[1]).json()
+    assert again["timeline"] == created[0]["timeline"] and again["sla"] == created[0]["sla"]
+
+
+def test_token_cache_is_bounded_and_forgets_after_its_ttl():
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    cache = TokenCache(ttl_seconds=60, max_entries=3)
+    actor = Actor(type="agent", id=1, role="agent")
+    for n in range(3):
+        cache.put(f"t{n}", actor, None)
+    assert cache.get("t0", now) == actor
+    cache.put("t3", actor, None)  # over the bound: starts over
+    assert cache.get("t0", now) is None and cache.get("t3", now) == actor
+    cache.put("expiring", actor, now + timedelta(minutes=1))
+    assert cache.get("expiring", now) == actor
+    assert cache.get("expiring", now + timedelta(minutes=1)) is None
+    stale = TokenCache(ttl_seconds=0)
+    stale.put("t", actor, None)
+    assert stale.get("t", now) is None
+
+
+def test_revoking_a_token_refuses_it_on_the_next_request(client, admin):
+    headers = admin[1]
+    assert client.get(f"{API}/tickets", headers=headers).status_code == 200  # now cached
+    assert client.post(f"{API}/auth/logout", headers=headers).status_code in (200, 204)
+    assert client.get(f"{API}/tickets", headers=headers).status_code == 401
