@@ -17,7 +17,7 @@ MILK = ProductFacts(sku="MLK-001", name="牧云 巴氏鲜奶", category="dairy",
     ("text", "kind", "value"),
     [
         ("那孕妇呢？", "person", "pregnant"),
-        ("3岁的呢", "person", "age:3岁"),
+        ("3岁的呢", "person", "age"),
         ("开封以后呢", "state", "opened"),
         ("没开封的呢", "state", "unopened"),
         ("那大衣呢", "product", "大衣"),

@@ -371,13 +371,14 @@ class Assistant:
         def same_question(h: Hit) -> bool:
             return previous is None or self.entries[h.entry].intent == previous.intent
 
-        def order(h: Hit) -> tuple[bool, int, bool, bool, int]:
+        def order(h: Hit) -> tuple[bool, int, bool, bool, bool, int]:
             n = names(h)
             return (
                 product is not None and not _fits(self.entries[h.entry], product),  # written for another product
                 -n,  # the answer must be about what the follow-up names
                 n == 0 and bool(dropped & self._values_of(h.entry, slot_words)),  # ... not about what it replaced
                 not same_question(h),  # and, other things equal, answer the same question
+                previous is None or self.entries[h.entry] is not previous,  # ... best by the same entry
                 position[h.doc],
             )
 
@@ -711,7 +712,7 @@ class Assistant:
         return line + "。"
 
     def _tool_answer(self, u: Understanding, ctx: CustomerContext) -> str | None:
-        text = u.text
+        text = u.query if u.resolved else u.text  # "3岁的呢" asks the resolved "3岁 每天需要补多少钙"
         if "钙" in u.query and any(w in text for w in ("多少", "需要", "补", "每天", "一天")):
             pregnant = any(w in u.query for w in ("孕", "哺乳"))
             if u.slots.age_years is not None:

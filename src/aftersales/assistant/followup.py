@@ -147,7 +147,8 @@ def mentions(text: str, product_aliases: Mapping[str, str] | None = None) -> lis
     taken = [False] * len(text)
     found: list[Mention] = []
     for m in _AGE.finditer(text):
-        found.append(Mention("person", "age:" + re.sub(r"\s", "", m.group(0)), m.group(0), m.start(), m.end()))
+        # Any age is one value: "3岁的呢" is answered by the entry about ages ("五十岁的人..."), whatever the number.
+        found.append(Mention("person", "age", m.group(0), m.start(), m.end()))
         taken[m.start() : m.end()] = [True] * (m.end() - m.start())
     for word, kind, value in _vocabulary(product_aliases or {}):
         start = text.find(word)
