@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from aftersales.assistant import tools
+from aftersales.assistant import followup, tools
 from aftersales.assistant.intent import OUT_OF_SCOPE, IntentClassifier, held_out_probabilities, labelled_examples
 from aftersales.assistant.knowledge import Entry, ProductFacts, render_answer
 from aftersales.assistant.retrieval import FaqIndex, Hit
@@ -105,6 +105,7 @@ class DialogueState:
     """What a conversation remembers between messages; stored as JSON with the conversation."""
 
     topic: str | None = None  # the last self-contained question, for follow-ups such as "那孕妇呢?"
+    last_question: str | None = None  # the last question asked, answered or not (for "没开封的呢" after a handoff)
     last_entry: str | None = None
     slots: dict[str, Any] = field(default_factory=dict)
     flow: dict[str, Any] | None = None
@@ -141,6 +142,7 @@ class Understanding:
     risks: list[Risk]
     emotion: Emotion
     slots: Slots
+    resolved: bool = False  # an elliptical follow-up, asked as the topic with its slot changed (``query``)
 
 
 @dataclass
@@ -208,6 +210,8 @@ class Assistant:
         self.intents = IntentClassifier(kb_texts + [t for t, _ in examples], kb_labels + [i for _, i in examples])
         self.special_intents = {i for _, i in examples} - {e.intent for e in self.entries}
         self._alias_cache: dict[tuple[tuple[str, str], ...], dict[str, ProductFacts]] = {}
+        self._slot_word_cache: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+        self._entry_values: dict[tuple[int, int, bool], frozenset[str]] = {}
         self._confidence = self._train_confidence(kb_texts, kb_labels, examples, confidence_samples, seed)
 
     # ---------------------------------------------------------------- confidence
@@ -305,13 +309,101 @@ class Assistant:
             cached = self._alias_cache[key] = product_aliases(catalogue, self.entries)
         return cached
 
+    def _slot_words(self, catalogue: Sequence[ProductFacts]) -> dict[str, str]:
+        """Product words -> SKU for follow-ups: the catalogue's aliases, and general words ("酸奶") that mean one
+        product of this catalogue (``followup.default_products``)."""
+        key = tuple((p.sku, p.name) for p in catalogue)
+        cached = self._slot_word_cache.get(key)
+        if cached is None:
+            if len(self._slot_word_cache) > 8:
+                self._slot_word_cache.clear()
+            names = {p.sku: " ".join(p.name.split()[1:]) or p.name for p in catalogue}
+            cached = followup.default_products(names)
+            cached.update({w: p.sku for w, p in self._aliases(catalogue).items()})
+            self._slot_word_cache[key] = cached
+        return cached
+
+    def _values_of(self, entry: int, slot_words: dict[str, str], *, answer: bool = False) -> frozenset[str]:
+        """The slot values an entry's phrasings and tags name (``answer``: its answer text), computed when a
+        follow-up first looks at the entry."""
+        key = (entry, id(slot_words), answer)
+        values = self._entry_values.get(key)
+        if values is None:
+            if len(self._entry_values) > 50_000:
+                self._entry_values.clear()
+            e = self.entries[entry]
+            texts = [e.answer] if answer else [*e.questions, *e.tags]
+            values = self._entry_values[key] = followup.entry_values(texts, () if answer else e.products, slot_words)
+        return values
+
+    def _resolve(
+        self, text: str, state: DialogueState, ctx: CustomerContext
+    ) -> tuple[str, list[Hit], dict[str, float], float] | None:
+        """An elliptical follow-up ("那孕妇呢", "没开封的呢") asked as the previous question with its slot changed;
+        None when the message is not one (or there is no previous question)."""
+        topic = state.topic or state.last_question
+        if not topic:
+            return None
+        slot_words = self._slot_words(ctx.catalogue)
+        new = followup.elliptical(text, slot_words)
+        if not new:
+            return None
+        resolution = followup.substitute(topic, new, slot_words)
+        by_sku = {p.sku: p for p in ctx.catalogue}
+        product = next((by_sku[m.value] for m in new if m.value in by_sku), None)
+        if product is None:
+            product = named_product(resolution.query, self._aliases(ctx.catalogue)) or next(
+                (by_sku[m.value] for m in resolution.replaced if m.kind != "product" and m.value in by_sku), None
+            )
+        emphasis = " ".join(m.word for m in new)
+        hits, probs, _ = self._understand_query(resolution.query, emphasis, product, keep=20)
+        wanted = {m.value for m in new}
+        dropped = {m.value for m in resolution.replaced} - wanted
+        previous = self.by_key.get(state.last_entry or "")
+        position = {h.doc: n for n, h in enumerate(hits)}
+
+        def names(h: Hit) -> int:
+            """2: a phrasing or tag names the new value, 1: only the answer does, 0: nothing does."""
+            if wanted & self._values_of(h.entry, slot_words):
+                return 2
+            return 1 if wanted & self._values_of(h.entry, slot_words, answer=True) else 0
+
+        def same_question(h: Hit) -> bool:
+            return previous is None or self.entries[h.entry].intent == previous.intent
+
+        def order(h: Hit) -> tuple[bool, int, bool, bool, bool, int]:
+            n = names(h)
+            return (
+                product is not None and not _fits(self.entries[h.entry], product),  # written for another product
+                -n,  # the answer must be about what the follow-up names
+                n == 0 and bool(dropped & self._values_of(h.entry, slot_words)),  # ... not about what it replaced
+                not same_question(h),  # and, other things equal, answer the same question
+                previous is None or self.entries[h.entry] is not previous,  # ... best by the same entry
+                position[h.doc],
+            )
+
+        hits = sorted((h for h in hits if self.entries[h.entry].valid_on(ctx.today)), key=order)[:5]
+        confidence = self._confidence_of(hits, probs)
+        # The previous question's entry was answered and this one has its intent and names the new value: that
+        # structure is evidence the confidence model (trained on single questions) does not see, so the follow-up
+        # is answered if the model is at least near the threshold.
+        if (
+            hits
+            and names(hits[0]) == 2
+            and previous is not None
+            and same_question(hits[0])
+            and confidence >= self.threshold - 0.1
+        ):
+            confidence = max(confidence, self.threshold)
+        return resolution.query, hits, probs, confidence
+
     @staticmethod
     def is_follow_up(text: str) -> bool:
         t = text.strip()
         return len(t) <= 14 and bool(_FOLLOW_UP.search(t))
 
     def _understand_query(
-        self, query: str, emphasis: str = "", product: ProductFacts | None = None
+        self, query: str, emphasis: str = "", product: ProductFacts | None = None, keep: int = 5
     ) -> tuple[list[Hit], dict[str, float], float]:
         # In a follow-up the new words say what changed ("孕妇"), so they count twice against the topic's words.
         tokens = self.index.tokenizer(query) + (self.index.tokenizer(emphasis) if emphasis else [])
@@ -342,18 +434,35 @@ class Assistant:
             # of its words go first, the topic's best match ("每天喝多少") only after them.
             new_words = set(words(emphasis)) - FOLLOW_UP_WORDS
             hits = sorted(hits, key=lambda h: not (new_words & self.index.doc_tokens[h.doc]))
-        hits = hits[:5]
-        return hits, probs, self._confidence_of(hits, probs)
+        hits = hits[:keep]
+        return hits, probs, self._confidence_of(hits[:5], probs)
 
     def understand(self, text: str, state: DialogueState, ctx: CustomerContext) -> Understanding:
-        follow_up = bool(state.topic) and self.is_follow_up(text)
-        query = f"{state.topic} {text}" if follow_up and state.topic else text
-        # The product the customer names (in this message, else in the topic it follows up) rules out entries
-        # written for another product: "浓缩酸奶能放几天" must not get the fresh milk's shelf life.
         aliases = self._aliases(ctx.catalogue)
-        product = named_product(text, aliases) or (named_product(query, aliases) if follow_up else None)
-        hits, probs, confidence = self._understand_query(query, text if follow_up else "", product)
-        if not follow_up and state.topic and len(text.strip()) <= 8 and confidence < self.threshold:
+        resolved = self._resolve(text, state, ctx)
+        if resolved is not None:
+            follow_up = True
+            query, hits, probs, confidence = resolved
+        else:
+            follow_up = bool(state.topic) and self.is_follow_up(text)
+            query = f"{state.topic} {text}" if follow_up and state.topic else text
+            # The product the customer names (in this message, else in the topic it follows up) rules out entries
+            # written for another product: "浓缩酸奶能放几天" must not get the fresh milk's shelf life.
+            product = named_product(text, aliases) or (named_product(query, aliases) if follow_up else None)
+            hits, probs, confidence = self._understand_query(query, text if follow_up else "", product)
+            if follow_up:
+                # "那怎么加热呢" asks a question of its own: when it is answered alone, it is not bent to the topic.
+                alone = self._understand_query(text, "", named_product(text, aliases))
+                if alone[2] >= self.threshold:
+                    query, follow_up = text, False
+                    hits, probs, confidence = alone
+        if (
+            resolved is None
+            and not follow_up
+            and state.topic
+            and len(text.strip()) <= 8
+            and confidence < self.threshold
+        ):
             # A very short message that means nothing alone ("孕妇呢") may still continue the topic.
             joined = f"{state.topic} {text}"
             product2 = named_product(text, aliases) or named_product(joined, aliases)
@@ -371,6 +480,7 @@ class Assistant:
             text=text,
             query=query,
             follow_up=follow_up,
+            resolved=resolved is not None,
             hits=hits,
             intent=intent,
             intent_probability=p,
@@ -393,14 +503,29 @@ class Assistant:
             not u.follow_up and u.intent not in SMALLTALK and u.confidence >= self.threshold
         ):
             state.topic = text
+        elif u.resolved and reply.entry_key:
+            # "羊绒衫怎么洗" -> "那围巾呢" -> "那大衣呢": the next follow-up changes the resolved question.
+            state.topic = u.query
         if reply.entry_key:
             state.last_entry = reply.entry_key
+        if not u.follow_up and _CJK_CHAR.search(text):
+            state.last_question = text
+        elif u.resolved:
+            state.last_question = u.query
         return reply
 
     def _decide(self, state: DialogueState, u: Understanding, ctx: CustomerContext) -> Reply:
         confident = u.entry is not None and u.confidence >= self.threshold
         veto = OUT_OF_SCOPE_VETO if u.intent == OUT_OF_SCOPE else VETO
-        if confident and u.entry is not None and u.intent != u.entry.intent and u.intent_probability >= veto:
+        # A resolved follow-up was chosen for the slot it changes; the classifier only read the rewritten question.
+        resolved_ok = u.resolved and u.intent != OUT_OF_SCOPE
+        if (
+            confident
+            and not resolved_ok
+            and u.entry is not None
+            and u.intent != u.entry.intent
+            and u.intent_probability >= veto
+        ):
             # Retrieval and the classifier disagree and the classifier is sure: better a person than a wrong answer.
             confident = u.intent in SMALLTALK or u.intent == "contact_human"
         entry = u.entry if confident else None
@@ -587,7 +712,7 @@ class Assistant:
         return line + "。"
 
     def _tool_answer(self, u: Understanding, ctx: CustomerContext) -> str | None:
-        text = u.text
+        text = u.query if u.resolved else u.text  # "3岁的呢" asks the resolved "3岁 每天需要补多少钙"
         if "钙" in u.query and any(w in text for w in ("多少", "需要", "补", "每天", "一天")):
             pregnant = any(w in u.query for w in ("孕", "哺乳"))
             if u.slots.age_years is not None:

@@ -148,6 +148,9 @@ def retrieval_tokens(text: str) -> list[str]:
     if inside:
         # A word that is only part of a matched phrase ("孩子" in "生完孩子") would pull towards its own group.
         ws = [w for w in ws if not any(w in phrase and w != phrase for phrase in inside)]
+        # ... and the phrase itself counts as a word even where jieba cut it apart ("一直掉毛" -> 一直/掉/毛), so it
+        # meets the stored "羊绒衫掉毛正常吗", where jieba kept "掉毛" whole.
+        ws += [phrase for phrase in dict.fromkeys(inside) if phrase not in ws and _CJK.fullmatch(phrase)]
     return ws + [_SYNONYM_OF[w] for w in ws if w in _SYNONYM_OF] + phrases + char_bigrams(text) + char_unigrams(text)
 
 
