@@ -11,6 +11,7 @@ from aftersales.events.registry import HandlerContext, registry
 from aftersales.kit.outbox import OutboxEvent
 from aftersales.surveys.links import portal_url
 from aftersales.tickets.models import Ticket
+from aftersales.web.i18n import policy_note
 
 
 @registry.on("ticket.progress")
@@ -68,7 +69,8 @@ def approvers_inbox(db: Session, event: OutboxEvent, ctx: HandlerContext) -> Non
         action_label=KIND_LABELS.get(payload["kind"], payload["kind"]),
         action_kind=payload["kind"],
         amount=payload.get("amount") or "",
-        notes="；".join(payload.get("policy_notes") or []),
+        # The policy writes its notes in English; the approver reads them in the notification's language.
+        notes="；".join(policy_note(n, ctx.settings.notification_locale) for n in payload.get("policy_notes") or []),
     )
 
 

@@ -305,6 +305,24 @@ def _default_policies() -> tuple[SlaPolicy, ...]:
     return tuple(policies)
 
 
+@lru_cache(maxsize=1)
+def _default_names() -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for policy in _default_policies():
+        out[policy.name] = {fld: values[0] for fld, values in policy.conditions.items() if values and values[0]}
+    return out
+
+
+def default_policy_conditions(name: str) -> dict[str, str] | None:
+    """What a generated default policy's (English) name stands for, e.g. ``{"severity": "L1", "channel": "chat"}``.
+
+    None for any other name, so a policy the brand named keeps its name. Pages build the name in their own
+    language from this; the stored name stays as it is, so existing databases need no change.
+    """
+    conditions = _default_names().get(name)
+    return dict(conditions) if conditions is not None else None
+
+
 def default_policies() -> list[SlaPolicy]:
     """Default policies from SPEC §2, most specific first, all on the ``"24x7"`` calendar.
 

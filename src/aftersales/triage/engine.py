@@ -14,6 +14,7 @@ import re
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -145,11 +146,12 @@ class KeywordGroup:
 class SeverityRule:
     rule_id: str
     level: str
-    reason: str
+    reason: str  # the English text (or the only one given): what a decision records
     any: tuple[str, ...] = ()  # at least one of these keywords
     all: tuple[tuple[str, ...], ...] = ()  # one keyword from each group
     category_in: tuple[str, ...] = ()
     order: OrderCondition | None = None
+    reasons: Mapping[str, str] = field(default_factory=dict, compare=False)  # language -> text
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,7 @@ class ContextRule:
     boost: Mapping[str, float]
     any: tuple[str, ...] = ()
     category_in: tuple[str, ...] = ()  # these categories must already score > 0
+    reasons: Mapping[str, str] = field(default_factory=dict, compare=False)  # language -> text
 
 
 @dataclass(frozen=True)
@@ -320,6 +323,28 @@ def _order_condition(err: _Err, path: str, value: Any) -> OrderCondition | None:
     )
 
 
+REASON_LANGUAGES = ("zh", "en")
+
+
+def _reasons(err: _Err, path: str, value: Any) -> dict[str, str]:
+    """A rule's reason: a plain text, or one text per language (``{zh: …, en: …}``)."""
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"": value}
+    data = _as_mapping(err, path, value)
+    _check_keys(err, path, data, set(REASON_LANGUAGES))
+    for lang, text in data.items():
+        if not isinstance(text, str) or not text.strip():
+            raise err.fail(f"{path}.{lang}", "expected a non-empty string")
+    return {str(lang): str(text) for lang, text in data.items()}
+
+
+def _recorded_reason(reasons: Mapping[str, str]) -> str:
+    # Decisions keep recording the English text, as before, so stored triage events and the API do not change.
+    return reasons.get("en") or reasons.get("") or next(iter(reasons.values()), "")
+
+
 def _rule_id(err: _Err, path: str, rule: Mapping[str, Any], prefix: str, seen: set[str]) -> str:
     raw = rule.get("id")
     if not isinstance(raw, str) or not raw.strip():
@@ -361,10 +386,12 @@ def _parse_layer(data: Mapping[str, Any], source: str, err: _Err) -> dict[str, A
         all_groups = tuple(
             _str_tuple(err, f"{path}.all[{j}]", g) for j, g in enumerate(_as_list(err, f"{path}.all", r.get("all")))
         )
+        reasons = _reasons(err, f"{path}.reason", r.get("reason"))
         rule = SeverityRule(
             rule_id=_rule_id(err, path, r, f"{source}.severity", seen),
             level=_choice(err, f"{path}.level", r.get("level"), SEVERITIES),
-            reason=str(r.get("reason", "")),
+            reason=_recorded_reason(reasons),
+            reasons=reasons,
             any=_str_tuple(err, f"{path}.any", r.get("any")),
             all=all_groups,
             category_in=_choices(err, f"{path}.category_in", r.get("category_in"), CATEGORIES),
@@ -425,10 +452,12 @@ def _parse_layer(data: Mapping[str, Any], source: str, err: _Err) -> dict[str, A
             boost[cat] = float(w)
         if not boost:
             raise err.fail(f"{path}.boost", "context rule needs at least one boost")
+        reasons = _reasons(err, f"{path}.reason", r.get("reason"))
         ctx.append(
             ContextRule(
                 rule_id=_rule_id(err, path, r, f"{source}.context", seen),
-                reason=str(r.get("reason", "")),
+                reason=_recorded_reason(reasons),
+                reasons=reasons,
                 order=order,
                 boost=boost,
                 any=_str_tuple(err, f"{path}.any", r.get("any")),
@@ -554,6 +583,24 @@ def load_pack(name: str) -> IndustryPack:
         if name not in _cache:
             _cache[name] = _build(_read_yaml(name))
         return _cache[name]
+
+
+def reason_in(reasons: Mapping[str, str], lang: str, fallback: str = "") -> str:
+    """A rule's reason in ``lang``; a plain-text reason (key ``""``) serves every language."""
+    return reasons.get(lang) or reasons.get("") or fallback
+
+
+@cache
+def shipped_reasons() -> dict[str, Mapping[str, str]]:
+    """Every shipped pack's rule reasons by rule id (ids carry their pack's prefix, so they do not clash)."""
+    out: dict[str, Mapping[str, str]] = {}
+    for name in PACKS:
+        pack = load_pack(name)
+        rules: list[SeverityRule | ContextRule] = [*pack.severity_rules, *pack.context_rules]
+        for rule in rules:
+            if rule.reasons:
+                out[rule.rule_id] = rule.reasons
+    return out
 
 
 def load_pack_from_mapping(data: Mapping[str, Any]) -> IndustryPack:

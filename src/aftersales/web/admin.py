@@ -42,7 +42,10 @@ ROLES = ("agent", "supervisor", "admin", "analyst")
 
 
 def _skills(text: str) -> list[str]:
-    return [s.strip() for s in text.replace("，", ",").split(",") if s.strip()]
+    """Skills typed as category names in either language (质量/变质、冷链问题) or as keys (quality, cold_chain)."""
+    by_label = {translator(lang)(f"cat.{c}").lower(): c for lang in ("zh", "en") for c in CATEGORIES}
+    words = (w.strip() for w in re.split(r"[,，、;；\n]", text))
+    return [by_label.get(w.lower(), w) for w in words if w]
 
 
 # ---------------------------------------------------------------- agents
@@ -166,9 +169,12 @@ async def _policy_body(request: Request) -> sla_api.PolicyIn:
         raw = form.get(name, default)
         return raw if isinstance(raw, str) else default
 
+    name = value("name").strip()
+    if value("stored_name") and name == value("shown_name"):
+        name = value("stored_name")  # a default policy's translated name, left as it was: keep the stored one
     return parse(
         sla_api.PolicyIn,
-        name=value("name").strip(),
+        name=name,
         position=int_or_none(value("position"), "position") or 0,
         conditions=_json_field(value("conditions"), "conditions"),
         targets={m: _float_or_none(value(f"target_{m}"), f"targets.{m}") for m in METRICS},

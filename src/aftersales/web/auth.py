@@ -35,7 +35,11 @@ def page_for(roles: frozenset[str]) -> Callable[..., Actor]:
         if actor is None:
             raise LoginRequired()
         if actor.role not in roles:
-            raise Forbidden(f"this page needs one of the roles: {', '.join(sorted(roles))}; you are {actor.role}")
+            raise Forbidden(
+                f"this page needs one of the roles: {', '.join(sorted(roles))}; you are {actor.role}",
+                page_roles=sorted(roles),
+                role=actor.role,
+            )
         return actor
 
     check.roles = roles  # type: ignore[attr-defined]  # read by the authorization test

@@ -57,16 +57,17 @@ def translator(lang: str) -> Callable[..., str]:
 
 
 def duration(seconds: float, lang: str) -> str:
-    """A short human duration: 1天3小时, 2h 05m, 45s."""
+    """A short human duration: 1天3小时, 3天, 2h 05m, 1h, 45s."""
     seconds = abs(int(seconds))
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     units = ("天", "小时", "分", "秒") if lang == "zh" else ("d ", "h ", "m ", "s")
+    # A zero second part is left out: "3天", "1小时", not "3天0小时", "1小时00分".
     if days:
-        return f"{days}{units[0]}{hours}{units[1]}".strip()
+        return f"{days}{units[0]}{hours}{units[1]}".strip() if hours else f"{days}{units[0]}".strip()
     if hours:
-        return f"{hours}{units[1]}{minutes:02d}{units[2]}".strip()
+        return f"{hours}{units[1]}{minutes:02d}{units[2]}".strip() if minutes else f"{hours}{units[1]}".strip()
     if minutes:
         return f"{minutes}{units[2]}".strip()
     return f"{secs}{units[3]}".strip()
@@ -104,3 +105,79 @@ def policy_note(note: str, lang: str) -> str:
                 values["category"] = t(f"cat.{values['category']}")
             return text.format(**values)
     return note
+
+
+# The reasons triage.engine writes for its own steps (not for a pack's rules), each a catalogue key under "why.".
+_ENGINE_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), key)
+    for pattern, key in (
+        (r"^keywords for (?P<category>\w+)$", "keywords"),
+        (r"^text is a question$", "question"),
+        (r"^no keyword matched; text is a question$", "fallback_question"),
+        (r"^no keyword matched; defaulting to quality$", "fallback_quality"),
+        (r"^no escalation rule fired$", "severity_default"),
+        (r"^(?P<category>\w+)/(?P<severity>L\d) → (?P<department>\w+)$", "department"),
+        (r"^no department rule matched$", "department_default"),
+        (r"^kind given by the caller$", "kind_input"),
+        (r"^default kind$", "kind_default"),
+        (r"^suggested kind (?P<kind>\w+)$", "kind"),
+    )
+)
+_LABEL_PREFIX = {"category": "cat", "severity": "severity", "department": "dept", "kind": "kind"}
+
+
+def rule_reason(rule_id: str, reason: str, lang: str) -> str:
+    """Why a triage rule fired, in the page's language.
+
+    A shipped rule's reason comes from its pack (looked up by id, so decisions stored before the packs had
+    Chinese reasons read well too); the engine's own steps from the catalogue; a brand's rule as the brand typed it.
+    """
+    from aftersales.triage.engine import reason_in, shipped_reasons
+
+    shipped = shipped_reasons().get(rule_id)
+    if shipped:
+        return reason_in(shipped, lang, reason)
+    t = translator(lang)
+    for pattern, key in _ENGINE_REASONS:
+        match = pattern.match(reason)
+        if match:
+            values = {name: t(f"{_LABEL_PREFIX[name]}.{value}") for name, value in match.groupdict().items()}
+            if "severity" in values:
+                values["severity"] = f"{match['severity']} {values['severity']}"
+            return t(f"why.{key}", **values)
+    return reason
+
+
+def sla_policy_name(name: str, lang: str) -> str:
+    """An SLA policy's name: the generated default policies in the page's language, a brand's as typed."""
+    from aftersales.sla.policy import default_policy_conditions
+
+    conditions = default_policy_conditions(name)
+    if conditions is None:
+        return name
+    t = translator(lang)
+    severity = conditions.get("severity")
+    parts = [f"{severity} {t(f'severity.{severity}')}" if severity else t("sla.any_severity")]
+    parts += [t(f"channel.{conditions['channel']}")] if "channel" in conditions else []
+    parts += [t(f"kind.{conditions['kind']}")] if "kind" in conditions else []
+    return t("sla.default_policy", conditions=" · ".join(parts))
+
+
+def calendar_name(name: str, lang: str) -> str:
+    """A business calendar's name; the two shipped calendars have a label, a brand's keeps its name."""
+    key = f"sla.calendar.{name}"
+    label = catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key)
+    return label or name
+
+
+def event_reason(reason: str, lang: str) -> str:
+    """The reason the system gave for a status change or an assignment ("auto", "customer replied");
+    a person's reason (typed in a form) is shown as it is."""
+    key = "entry.why." + reason.replace(" ", "_")
+    return catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or reason
+
+
+def label(prefix: str, value: str, lang: str) -> str:
+    """The catalogue's label for a value (``intent.shelf_life``), or the value itself for one it has no label for."""
+    key = f"{prefix}.{value}"
+    return catalogue(lang).get(key) or catalogue(DEFAULT_LANGUAGE).get(key) or value

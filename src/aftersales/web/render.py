@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
@@ -18,12 +19,23 @@ from starlette.templating import Jinja2Templates
 
 from aftersales.kit.actor import Actor
 from aftersales.kit.errors import DomainError
-from aftersales.web.i18n import duration, language_of, policy_note, translator
+from aftersales.web.i18n import (
+    calendar_name,
+    duration,
+    event_reason,
+    label,
+    language_of,
+    policy_note,
+    rule_reason,
+    sla_policy_name,
+    translator,
+)
 from aftersales.web.nav import visible_items
 from aftersales.web.ratelimit import RateLimits
 from aftersales.web.session import CSRF_FIELD, CSRF_HEADER, SessionCodec, save_session, session_of
 
 log = logging.getLogger("aftersales.web")
+_SLOT = re.compile(r"\{(\w+)\}")
 
 # Paths served as HTML pages; errors there render as a page instead of the API's JSON.
 PAGE_PREFIXES = ("/app", "/portal", "/login", "/logout", "/lang")
@@ -117,6 +129,13 @@ def context(request: Request, actor: Actor | None, **values: Any) -> dict[str, A
         "t": translator(lang),
         "duration": lambda seconds: duration(seconds, lang),
         "note": lambda text: policy_note(text, lang),
+        "why": lambda rule_id, reason: rule_reason(rule_id, reason or "", lang),
+        "policy_name": lambda name: sla_policy_name(name or "", lang),
+        "calendar": lambda name: calendar_name(name or "", lang),
+        "event_reason": lambda reason: event_reason(reason or "", lang),
+        "label": lambda prefix, value: label(prefix, value or "", lang),
+        # A knowledge-base answer's {shelf_life_days} is filled in per product; the list names it instead.
+        "slots": lambda text: _SLOT.sub(lambda m: f"〔{label('kbp.slot', m[1], lang)}〕", text or ""),
         "roles": lambda names: "、".join(translator(lang)(f"role.{n}") for n in names),
         "actor": actor,
         "csrf": session_of(request).csrf,
@@ -159,6 +178,13 @@ def _install_page_errors(app: FastAPI) -> None:
         # A refusal by a service policy (approval limits, four-eyes, return window …) names that policy,
         # so the agent knows which rule said no and whom to ask.
         policy = exc.extra.get("policy")
+        if "page_roles" in exc.extra:
+            lang = language_of(request)
+            t = translator(lang)
+            roles = ("、" if lang == "zh" else ", ").join(t(f"role.{name}") for name in exc.extra["page_roles"])
+            return error_page(
+                request, exc.status_code, t("error.page_roles", roles=roles, role=t(f"role.{exc.extra['role']}"))
+            )
         return error_page(request, exc.status_code, f"[{policy}] {exc.message}" if policy else exc.message)
 
     async def validation(request: Request, exc: Exception) -> Response:

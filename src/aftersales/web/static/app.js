@@ -13,8 +13,9 @@
     const d = Math.floor(seconds / 86400), h = Math.floor((seconds % 86400) / 3600);
     const m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
     const u = lang === "zh" ? ["天", "小时", "分", "秒"] : ["d ", "h ", "m ", "s"];
-    if (d) return (d + u[0] + h + u[1]).trim();
-    if (h) return (h + u[1] + String(m).padStart(2, "0") + u[2]).trim();
+    // Same as i18n.duration: a zero second part is left out ("3天", "1小时").
+    if (d) return (h ? d + u[0] + h + u[1] : d + u[0]).trim();
+    if (h) return (m ? h + u[1] + String(m).padStart(2, "0") + u[2] : h + u[1]).trim();
     if (m) return (m + u[2]).trim();
     return (s + u[3]).trim();
   }
