@@ -18,8 +18,20 @@ from aftersales.triage.models import TriageRuleVersion
 
 
 def stamp(db: Session, pack: str) -> int:
-    """The number of the version in force (0: the shipped pack unedited) — one index lookup."""
-    return int(db.scalar(select(func.max(TriageRuleVersion.version)).where(TriageRuleVersion.pack == pack)) or 0)
+    """The number of the version in force (0: the shipped pack unedited) — one index lookup, once per session.
+
+    Read once per session like the SLA policies' fingerprints (sla/service.py): a group-committed intake batch
+    creates many tickets in one session and needs the number only once. ``save`` forgets it for its session."""
+    key = _stamp_key(pack)
+    value: int | None = db.info.get(key)
+    if value is None:
+        value = int(db.scalar(select(func.max(TriageRuleVersion.version)).where(TriageRuleVersion.pack == pack)) or 0)
+        db.info[key] = value
+    return value
+
+
+def _stamp_key(pack: str) -> str:
+    return f"triage_stamp:{pack}"
 
 
 def current(db: Session, pack: str) -> TriageRuleVersion | None:
@@ -90,6 +102,7 @@ def save(
     except IntegrityError as exc:
         # Another save of the same version won the race between our read and our insert.
         raise Conflict("the rules were changed at the same moment; reload and try again", field="base_version") from exc
+    db.info.pop(_stamp_key(base.name), None)
     emit(
         db,
         "triage.rules_changed",
