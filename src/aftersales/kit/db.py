@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,10 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Table, create_engine, event, func, select, text
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Table, create_engine, event, inspect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -169,26 +172,205 @@ class Database:
         self.engine.dispose()
 
 
-_NEXTVAL: dict[str, Any] = {}
+def _cursor(db: Session) -> Any:
+    """A DB-API cursor on the session's connection, inside its transaction: for a one-value read that does not
+    need SQLAlchemy's statement machinery (which costs more than the read itself on the intake path)."""
+    return db.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+
+def reserve_ids(db: Session, model: type[Base], n: int = 1) -> list[int]:
+    """The primary keys the next ``n`` rows of ``model`` will have, taken before the rows are written.
+
+    Lets a use case build a row and everything that points at it (timeline, events) in memory and write them
+    all at once with their final values, instead of INSERT, then UPDATE once the id is known. PostgreSQL
+    hands out the ids from the column's sequence (never reused, even if this transaction rolls back); SQLite
+    serialises write transactions (BEGIN IMMEDIATE), so the largest id + 1 cannot be taken twice.
+    """
+    return reserve_many(db, {model: n}).get(model, [])
+
+
+def reserve_many(db: Session, wanted: dict[type[Base], int]) -> dict[type[Base], list[int]]:
+    """``reserve_ids`` for several models in one round trip."""
+    wanted = {model: n for model, n in wanted.items() if n > 0}
+    if not wanted:
+        return {}
+    names = [model.__table__.name for model in wanted]  # type: ignore[attr-defined]
+    out: dict[type[Base], list[int]] = {}
+    cursor = _cursor(db)
+    try:
+        # Tables are ours, so their names are safe to inline; a bigserial key's sequence is <table>_id_seq.
+        if db.get_bind().dialect.name == "postgresql":
+            parts = [
+                f"SELECT {i}, nextval('{name}_id_seq') FROM generate_series(1, {int(n)})"
+                for i, (name, n) in enumerate(zip(names, wanted.values(), strict=True))
+            ]
+            cursor.execute(" UNION ALL ".join(parts))
+            ids: list[list[int]] = [[] for _ in names]
+            for i, value in cursor.fetchall():
+                ids[i].append(int(value))
+            return {model: sorted(got) for model, got in zip(wanted, ids, strict=True)}
+        cursor.execute("SELECT " + ", ".join(f"(SELECT max(id) FROM {name})" for name in names))
+        largest = cursor.fetchone()
+    finally:
+        cursor.close()
+    for (model, n), top in zip(wanted.items(), largest, strict=True):
+        # Rows of this model added in this session and not yet written hold ids too.
+        pending = [getattr(obj, "id", None) for obj in db.new if isinstance(obj, model)]
+        first = max([top or 0, *(i for i in pending if i is not None)]) + 1
+        out[model] = list(range(first, first + n))
+    return out
 
 
 def reserve_id(db: Session, model: type[Base]) -> int:
-    """The primary key the next row of ``model`` will have, taken before the row is written.
+    return reserve_ids(db, model, 1)[0]
 
-    Lets a use case build a row and everything that points at it (timeline, events) in memory and write them
-    all in one flush with their final values, instead of INSERT, then UPDATE once the id is known. PostgreSQL
-    hands out the id from the column's sequence (never reused, even if this transaction rolls back); SQLite
-    serialises write transactions (BEGIN IMMEDIATE), so the largest id + 1 cannot be taken twice.
+
+_TABLE_ORDER: dict[Table, int] = {}
+_INSERT_PLANS: dict[tuple[Any, str], _InsertPlan] = {}
+
+
+class _NotPlain(Exception):
+    pass
+
+
+class _InsertPlan:
+    """A table's INSERT compiled once for a dialect, with each column's default and bind processor."""
+
+    def __init__(self, mapper: Any, dialect: Any) -> None:
+        table = mapper.local_table
+        self.columns: list[tuple[str, str, Any, Any]] = []  # (attribute, column key, default maker, processor)
+        for prop in mapper.column_attrs:
+            column = prop.columns[0]
+            if column.table is not table or column.server_default is not None or column.computed is not None:
+                continue
+            default = column.default
+            maker: Any = None
+            if default is not None:
+                if default.is_scalar:
+                    maker = lambda value=default.arg: value  # noqa: E731
+                elif default.is_callable:
+                    maker = lambda fn=default.arg: fn(None)  # noqa: E731
+                else:  # a SQL expression default: let the ORM write such rows
+                    raise _NotPlain
+            processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+            self.columns.append((prop.key, column.key, maker, processor))
+        compiled = table.insert().compile(dialect=dialect, column_keys=[key for _, key, _, _ in self.columns])
+        self.sql = compiled.string
+        self.positional = dialect.positional
+        order = {key: i for i, (_, key, _, _) in enumerate(self.columns)}
+        if self.positional:
+            positions = [order[key] for key in compiled.positiontup or ()]
+        else:
+            # PostgreSQL: "VALUES (%(id)s::BIGINT, ...)" becomes "VALUES (%s::BIGINT, ...)", so that one statement
+            # can carry many rows ("VALUES (...), (...)") in one round trip.
+            head, sep, values = self.sql.partition(" VALUES ")
+            if not sep:
+                raise _NotPlain
+            positions = [order[name] for name in re.findall(r"%\((\w+)\)s", values)]
+            self._head = head + sep
+            self._group = re.sub(r"%\((\w+)\)s", "%s", values)
+            self.positional = True
+        if sorted(positions) != list(range(len(self.columns))):
+            raise _NotPlain
+        self.columns = [self.columns[i] for i in positions]
+        self._many: dict[int, str] = {}
+
+    def many_sql(self, n: int) -> str:
+        """One INSERT of ``n`` rows (PostgreSQL); the rows' values go in flattened, row after row."""
+        sql = self._many.get(n)
+        if sql is None:
+            sql = self._head + ", ".join([self._group] * n)
+            if len(self._many) < 64:
+                self._many[n] = sql
+        return sql
+
+    def row(self, values: dict[str, Any]) -> Any:
+        out: list[Any] = []
+        for attr, _key, maker, processor in self.columns:
+            if attr in values:
+                value = values[attr]
+            else:
+                value = values[attr] = maker() if maker is not None else None
+            out.append(processor(value) if processor is not None and value is not None else value)
+        return out
+
+
+def _insert_plan(mapper: Any, dialect: Any) -> _InsertPlan:
+    plan = _INSERT_PLANS.get((mapper, dialect.name))
+    if plan is None:
+        plan = _INSERT_PLANS[(mapper, dialect.name)] = _InsertPlan(mapper, dialect)
+    return plan
+
+
+def write_new(db: Session, models: tuple[type[Base], ...], *, keep: tuple[type[Base], ...] = ()) -> bool:
+    """Write the session's new objects with one multi-row INSERT per table, straight through the DB-API.
+
+    The ORM's flush spends most of its time on bookkeeping (dependency sorting, attribute history, per-row
+    RETURNING) that rows built whole in memory do not need; on the intake path it cost more than triage, SLA and
+    routing together. This writes the same rows (ids from ``reserve_ids`` where missing, column defaults and
+    SQLAlchemy's own bind processing for each type) with the driver's ``executemany``, statements compiled once.
+
+    Afterwards objects of ``keep`` are attached to the session as persistent, exactly as if they had just been
+    loaded, so later changes to them become UPDATEs as usual; the others (append-only rows such as timeline
+    entries and outbox events) leave the session, still readable in memory.
+
+    Only when every new object is of one of ``models``, whose rows hold their foreign keys as plain columns (no
+    relationship to follow); otherwise nothing is written here and False is returned, and the caller's
+    ``flush`` writes everything the usual way. Changed existing objects are left to that flush in any case.
+    Statements written here do not pass through SQLAlchemy's execution events or echo.
     """
-    table: Table = model.__table__  # type: ignore[assignment]
-    if db.get_bind().dialect.name == "postgresql":
-        statement = _NEXTVAL.get(table.name)
-        if statement is None:
-            # Tables are ours, so the name is safe to inline; a bigserial key's sequence is <table>_id_seq.
-            statement = _NEXTVAL[table.name] = text(f"SELECT nextval('{table.name}_id_seq')")
-        return int(db.execute(statement).scalar_one())
-    with db.no_autoflush:
-        largest = db.execute(select(func.max(table.c.id))).scalar_one()
-    # Rows of this model added in this session and not yet written hold ids too.
-    pending = [getattr(obj, "id", None) for obj in db.new if isinstance(obj, model)]
-    return max([largest or 0, *(i for i in pending if i is not None)]) + 1
+    new = list(db.new)
+    if not new:
+        return True
+    dialect = db.get_bind().dialect
+    groups: dict[Any, list[Any]] = {}
+    try:
+        for obj in new:
+            if type(obj) not in models:
+                return False
+            state = inspect(obj)
+            if state.key is not None:
+                return False
+            groups.setdefault(state.mapper, []).append(state)
+        plans = {mapper: _insert_plan(mapper, dialect) for mapper in groups}
+    except _NotPlain:
+        return False
+    if not _TABLE_ORDER:
+        _TABLE_ORDER.update({t: i for i, t in enumerate(Base.metadata.sorted_tables)})
+    ordered = sorted(groups, key=lambda m: _TABLE_ORDER[m.local_table])
+    for mapper in ordered:
+        groups[mapper].sort(key=lambda s: s.insert_order)
+    missing = {m.class_: [s for s in groups[m] if s.dict.get("id") is None] for m in ordered}
+    for model, new_ids in reserve_many(db, {model: len(states) for model, states in missing.items()}).items():
+        for state, new_id in zip(missing[model], new_ids, strict=True):
+            state.obj().id = new_id
+    postgresql = dialect.name == "postgresql"
+    raw = db.connection().connection.dbapi_connection
+    cursor = raw.cursor()  # type: ignore[union-attr]
+    try:
+        # PostgreSQL: one statement per table, all sent before waiting for any answer (pipeline mode).
+        with raw.pipeline() if postgresql else contextlib.nullcontext():  # type: ignore[union-attr]
+            for mapper in ordered:
+                plan = plans[mapper]
+                rows = [plan.row(state.dict) for state in groups[mapper]]
+                if postgresql:
+                    cursor.execute(plan.many_sql(len(rows)), [value for row in rows for value in row])
+                elif len(rows) == 1:
+                    cursor.execute(plan.sql, rows[0])
+                else:
+                    cursor.executemany(plan.sql, rows)
+    except dialect.loaded_dbapi.Error as exc:
+        # The same exception classes the ORM would raise (IntegrityError, DataError, OperationalError ...).
+        raise DBAPIError.instance(
+            "INSERT (kit.db.write_new)", None, exc, dialect.loaded_dbapi.Error, hide_parameters=True, dialect=dialect
+        ) from exc
+    finally:
+        cursor.close()
+    for states in groups.values():
+        for state in states:
+            obj = state.obj()
+            db.expunge(obj)
+            if isinstance(obj, keep):
+                make_transient_to_detached(obj)
+                db.add(obj)
+    return True

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from aftersales.agents.models import Agent
 from aftersales.catalog.models import Batch, Customer, Order, Product
 from aftersales.kit.actor import Actor
-from aftersales.kit.db import reserve_id
+from aftersales.kit.db import reserve_many, write_new
 from aftersales.kit.errors import (
     Conflict,
     Forbidden,
@@ -24,7 +24,7 @@ from aftersales.kit.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from aftersales.kit.outbox import emit
+from aftersales.kit.outbox import OutboxEvent, emit
 from aftersales.kit.text import search_tokens
 from aftersales.routing import service as routing
 from aftersales.sla import service as sla_service
@@ -54,10 +54,13 @@ def _event(db: Session, topic: str, ticket: Ticket, now: datetime, **payload: An
 
 # Intake runs these on every request; built once, since building a statement costs more than running it.
 _CUSTOMER_BY_PHONE = select(Customer).where(Customer.phone == bindparam("phone")).order_by(Customer.id).limit(1)
+# The rows an intake creates; kit/db.write_new writes them without the unit of work.
+_INTAKE_ROWS = (Customer, Ticket, IdempotencyKey, TicketEntry, OutboxEvent)
 _CUSTOMER_BY_EMAIL = select(Customer).where(Customer.email == bindparam("email")).order_by(Customer.id).limit(1)
 
 
 def _resolve_customer(db: Session, ref: CustomerRef | None, now: datetime) -> Customer | None:
+    """The customer the ticket is for; one not known yet is made here, without an id (see ``_create_ticket``)."""
     if ref is None:
         return None
     if ref.id is not None:
@@ -71,7 +74,6 @@ def _resolve_customer(db: Session, ref: CustomerRef | None, now: datetime) -> Cu
         customer = db.scalars(_CUSTOMER_BY_EMAIL, {"email": ref.email}).first()
     if customer is None:
         customer = Customer(
-            id=reserve_id(db, Customer),
             name=ref.name or (ref.phone or ref.email or "客户"),
             phone=ref.phone,
             email=ref.email,
@@ -79,7 +81,6 @@ def _resolve_customer(db: Session, ref: CustomerRef | None, now: datetime) -> Cu
             tags=[],
             created_at=now,
         )
-        db.add(customer)  # written with the ticket, in the same flush
     return customer
 
 
@@ -134,7 +135,11 @@ def create_ticket(
         ticket = _create_ticket(db, data, actor, now, pack, auto_assign=auto_assign, idempotency_key=idempotency_key)
         if timeline is not None:
             timeline.extend(pending_entries(db, ticket))
-    db.flush()  # callers may point rows of their own at the ticket or its customer
+    # Its rows are new and complete: written with one INSERT per table (see kit/db.write_new); anything else the
+    # use case changed (an agent's row, an existing customer) by the flush. Callers may point rows of their own at
+    # the ticket or its customer.
+    write_new(db, _INTAKE_ROWS, keep=(Customer, Ticket))
+    db.flush()
     return ticket
 
 
@@ -184,8 +189,14 @@ def _create_ticket(
         ),
     )
     subject = data.subject.strip() or data.description.strip().splitlines()[0][:60]
+    # The ids of the ticket and of a new customer, in one round trip; both are written with the ticket.
+    new_customer = customer is not None and customer.id is None
+    ids = reserve_many(db, {Ticket: 1, Customer: 1 if new_customer else 0})
+    if customer is not None and new_customer:
+        customer.id = ids[Customer][0]
+        db.add(customer)
     ticket = Ticket(
-        id=reserve_id(db, Ticket),
+        id=ids[Ticket][0],
         subject=subject,
         description=data.description,
         kind=decision.kind,
