@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -33,6 +33,7 @@ INTENT_WEIGHT = 0.5  # chosen on a split of the starter packs (last phrasing hel
 RISK_TAGS = frozenset({"风险", "risk"})
 ENTRY_MODEL_MAX = 3000  # above this many entries the per-entry classifier costs more than it brings
 ENTRY_MODEL_WEIGHT = 0.5
+RANKER = True  # learn the candidate order from the knowledge base (see ``_train_confidence``)
 VETO = 0.8  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
 OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's business" wins at an even chance
 SMALLTALK = ("greeting", "thanks")
@@ -168,6 +169,8 @@ def _features(hits: Sequence[Hit], entry_intent_p: float, p_oos: float, p_other:
     second = hits[1].score if len(hits) > 1 else 0.0
     score = top.score if top else 0.0
     margin = (score - second) / score if score > 0 else 0.0
+    rank_top = top.rank_score if top else 0.0
+    rank_second = hits[1].rank_score if len(hits) > 1 else 0.0
     return [
         float(np.log1p(score)),
         margin,
@@ -176,7 +179,34 @@ def _features(hits: Sequence[Hit], entry_intent_p: float, p_oos: float, p_other:
         p_oos,
         p_other,
         1.0 if agree else 0.0,
+        rank_top,
+        rank_top - rank_second,
     ]
+
+
+def _candidate_features(
+    hits: Sequence[Hit], svm: Sequence[float], intent_p: Sequence[float], answer_doc: Sequence[bool]
+) -> np.ndarray:
+    """One row per retrieval candidate for the learned ranker: how BM25, the per-entry classifier and the intent
+    classifier each rate it, absolutely and against the other candidates."""
+    n = len(hits)
+    bm = np.asarray([h.score for h in hits], dtype=float)
+    sv = np.asarray(svm, dtype=float)
+    ip = np.asarray(intent_p, dtype=float)
+    top = bm.max() if n else 1.0
+    return np.column_stack(
+        [
+            bm / top,
+            np.log1p(bm),
+            sv,
+            sv - sv.max(),
+            ip,
+            ip - ip.max(),
+            np.asarray([h.overlap for h in hits], dtype=float),
+            np.asarray(answer_doc, dtype=float),
+            np.arange(n, dtype=float) / 20.0,
+        ]
+    )
 
 
 class Assistant:
@@ -212,6 +242,7 @@ class Assistant:
         self._alias_cache: dict[tuple[tuple[str, str], ...], dict[str, ProductFacts]] = {}
         self._slot_word_cache: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         self._entry_values: dict[tuple[int, int, bool], frozenset[str]] = {}
+        self._ranker: LogisticRegression | None = None
         self._confidence = self._train_confidence(kb_texts, kb_labels, examples, confidence_samples, seed)
 
     # ---------------------------------------------------------------- confidence
@@ -226,12 +257,40 @@ class Assistant:
         )
 
     def _rank(
-        self, query: str, tokens: list[str], entry_model: EntryClassifier | None, exclude_doc: int | None = None
+        self,
+        query: str,
+        tokens: list[str],
+        entry_model: EntryClassifier | None,
+        probs: dict[str, float],
+        exclude_doc: int | None = None,
+        ranker: LogisticRegression | None = None,
     ) -> list[Hit]:
+        """BM25's candidates, ordered by the learned ranker when there is one (else by the hand-weighted fusion
+        of BM25, the per-entry classifier and the intent model that came before it)."""
         hits = self.index.search(query, k=20, tokens=tokens, exclude_doc=exclude_doc)
-        if entry_model is not None and hits:
+        if not hits:
+            return hits
+        ranker = ranker if ranker is not None else self._ranker
+        if entry_model is not None and ranker is not None:
+            return self._learned_order(hits, entry_model.scores_for(query, hits), probs, ranker)
+        if entry_model is not None:
             hits = entry_model.rerank(query, hits)
-        return hits
+        return self._order_by_intent(hits, probs)
+
+    def _candidate_rows(self, hits: Sequence[Hit], svm: Sequence[float], probs: dict[str, float]) -> np.ndarray:
+        return _candidate_features(
+            hits,
+            svm,
+            [probs.get(self.entries[h.entry].intent, 0.0) for h in hits],
+            [self.index.is_answer_doc[h.doc] for h in hits],
+        )
+
+    def _learned_order(
+        self, hits: list[Hit], svm: Sequence[float], probs: dict[str, float], ranker: LogisticRegression
+    ) -> list[Hit]:
+        p = ranker.predict_proba(self._candidate_rows(hits, svm, probs))[:, 1]
+        scored = [replace(h, rank_score=float(q)) for h, q in zip(hits, p, strict=True)]
+        return [scored[i] for i in np.argsort(-p, kind="stable")]
 
     def _order_by_intent(self, hits: list[Hit], probs: dict[str, float]) -> list[Hit]:
         """The intent model generalises across all phrasings of an intent: a candidate whose intent it believes
@@ -246,9 +305,10 @@ class Assistant:
     def _train_confidence(
         self, kb_texts: list[str], kb_labels: list[str], examples: list[tuple[str, str]], samples: int, seed: int
     ) -> LogisticRegression | None:
-        """Learn P(best entry is right) from the knowledge base itself: each phrasing is asked with itself left
-        out (of the index, and of the entry model, which is refitted per fold), its sibling phrasings staying;
-        the shipped out-of-scope examples are asked as questions nobody should answer. No evaluation data."""
+        """Learn, from the knowledge base itself, how to order the candidates and P(best entry is right): each
+        phrasing is asked with itself left out (of the index, and of the entry model, which is refitted per fold),
+        its sibling phrasings staying; the shipped out-of-scope examples are asked as questions nobody should
+        answer. No evaluation data. Sets ``self._ranker`` on the way."""
         rng = np.random.default_rng(seed)
         question_docs = [d for d in range(self.index.size) if not self.index.is_answer_doc[d]]
         picked = np.asarray(question_docs)
@@ -270,19 +330,36 @@ class Assistant:
                     [self.index.doc_text[d] for d in keep], [int(self.index.doc_entry[d]) for d in keep]
                 )
             )
-        rows, target = [], []
+        asked = []  # (probs, raw candidates, their entry-model scores, entry model, excluded doc, right entry)
         for n, text in enumerate(texts):
             probs = dict(zip(classes, held_out[n], strict=True))
             tokens = self.index.tokenizer(text)
-            if n < len(picked):
-                doc = int(picked[n])
-                hits = self._order_by_intent(self._rank(text, tokens, fold_models[n % folds], exclude_doc=doc), probs)
-                right = bool(hits) and hits[0].entry == int(self.index.doc_entry[doc])
+            model = fold_models[n % folds] if n < len(picked) else self.entry_model
+            doc = int(picked[n]) if n < len(picked) else None
+            raw = self.index.search(text, k=20, tokens=tokens, exclude_doc=doc)
+            svm = model.scores_for(text, raw) if model is not None and raw else []
+            right = int(self.index.doc_entry[doc]) if doc is not None else None
+            asked.append((text, probs, raw, svm, right))
+        if self.entry_model is not None and RANKER:
+            rows, target = [], []
+            for _, probs, raw, svm, right in asked:
+                if right is None or not any(h.entry == right for h in raw):
+                    continue
+                rows.append(self._candidate_rows(raw, svm, probs))
+                target += [1 if h.entry == right else 0 for h in raw]
+            if rows and len(set(target)) == 2:
+                self._ranker = LogisticRegression(C=1.0, max_iter=1000).fit(np.vstack(rows), np.asarray(target))
+        rows, target = [], []
+        for text, probs, raw, svm, right in asked:
+            if raw and self._ranker is not None:
+                hits = self._learned_order(list(raw), svm, probs, self._ranker)
             else:
-                hits = self._order_by_intent(self._rank(text, tokens, self.entry_model), probs)
-                right = False
+                hits = list(raw)
+                if raw and svm:
+                    hits = _fused(hits, svm)
+                hits = self._order_by_intent(hits, probs)
             rows.append(self._row(hits[:5], probs))
-            target.append(1 if right else 0)
+            target.append(1 if right is not None and bool(hits) and hits[0].entry == right else 0)
         if len(set(target)) < 2:
             return None
         return LogisticRegression(C=1.0, max_iter=1000, class_weight="balanced").fit(
@@ -407,9 +484,8 @@ class Assistant:
     ) -> tuple[list[Hit], dict[str, float], float]:
         # In a follow-up the new words say what changed ("孕妇"), so they count twice against the topic's words.
         tokens = self.index.tokenizer(query) + (self.index.tokenizer(emphasis) if emphasis else [])
-        hits = self._rank(query, tokens, self.entry_model)
         probs = self.intents.predict(query)
-        hits = self._order_by_intent(hits, probs)
+        hits = self._rank(query, tokens, self.entry_model, probs)
         if product is not None:
             # Entries scoped to other products go behind the rest (stable: the ranking is kept otherwise).
             hits = sorted(hits, key=lambda h: not _fits(self.entries[h.entry], product))
@@ -875,17 +951,27 @@ class EntryClassifier:
         model = LinearSVC(C=0.5).fit(vectorizer.fit_transform(texts), list(labels))
         return cls(vectorizer, model)
 
-    def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+    def scores_for(self, query: str, hits: Sequence[Hit]) -> list[float]:
+        """The classifier's decision score of each candidate's entry (-1 for an entry it was not trained on)."""
         scores = self.model.decision_function(self.vectorizer.transform([query]))[0]
         if scores.ndim == 0:  # two entries only: one score for the second class
             scores = np.asarray([-float(scores), float(scores)])
-        top = max(h.score for h in hits)
-
-        def fused(h: Hit) -> float:
+        out = []
+        for h in hits:
             column = self.classes.get(h.entry)
-            return h.score / top + ENTRY_MODEL_WEIGHT * (float(scores[column]) if column is not None else -1.0)
+            out.append(float(scores[column]) if column is not None else -1.0)
+        return out
 
-        return sorted(hits, key=fused, reverse=True)
+    def rerank(self, query: str, hits: list[Hit]) -> list[Hit]:
+        return _fused(hits, self.scores_for(query, hits))
+
+
+def _fused(hits: list[Hit], svm: Sequence[float]) -> list[Hit]:
+    """The hand-weighted fusion used when there is no learned ranker: BM25 relative to the best, plus the entry
+    classifier's score."""
+    top = max(h.score for h in hits)
+    order = sorted(range(len(hits)), key=lambda i: hits[i].score / top + ENTRY_MODEL_WEIGHT * svm[i], reverse=True)
+    return [hits[i] for i in order]
 
 
 def summary(messages: Sequence[str], reply: Reply) -> str:

@@ -19,6 +19,7 @@ class Hit:
     score: float
     doc: int  # which phrasing matched
     overlap: float  # share of the query's tokens found in that phrasing
+    rank_score: float = 0.0  # the learned ranker's probability that this entry answers (0 when there is none)
 
 
 class FaqIndex:
