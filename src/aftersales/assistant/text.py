@@ -3,6 +3,7 @@ differently ("保质期多久" / "保质多长时间") still shares most of its 
 
 from __future__ import annotations
 
+import functools
 import re
 
 import jieba
@@ -152,6 +153,19 @@ def retrieval_tokens(text: str) -> list[str]:
         # meets the stored "羊绒衫掉毛正常吗", where jieba kept "掉毛" whole.
         ws += [phrase for phrase in dict.fromkeys(inside) if phrase not in ws and _CJK.fullmatch(phrase)]
     return ws + [_SYNONYM_OF[w] for w in ws if w in _SYNONYM_OF] + phrases + char_bigrams(text) + char_unigrams(text)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _classifier_features(text: str) -> tuple[str, ...]:
+    trigrams = ["%" + run[i : i + 3] for run in _CJK.findall(text.lower()) for i in range(len(run) - 2)]
+    return (*retrieval_tokens(text), *trigrams)
+
+
+def classifier_features(text: str) -> list[str]:
+    """What the intent and per-entry classifiers read: the retrieval tokens (words, synonym and phrase groups,
+    character bigrams and single characters) plus character trigrams. Cached: the same phrasings are read by
+    every fold model."""
+    return list(_classifier_features(text))
 
 
 def baseline_tokens(text: str) -> list[str]:
