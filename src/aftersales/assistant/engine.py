@@ -36,7 +36,7 @@ ENTRY_MODEL_WEIGHT = 0.5
 FOLD_EXCLUDE = True
 ENTRY_WORDS = True
 RANKER = True  # learn the candidate order from the knowledge base (see ``_train_confidence``)
-VETO = 0.8  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
+VETO = 1.01  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
 OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's business" wins at an even chance
 SMALLTALK = ("greeting", "thanks")
 HANDOFF_INTENTS = frozenset({"contact_human", "adverse_reaction"})
@@ -44,7 +44,9 @@ _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 FLOW_INTENTS = {"return_request": "return", "complaint_request": "complaint"}
 ORDER_INTENTS = frozenset({"order_status", "logistics_delay", "logistics", "delivery_time", "shipping"})
 TICKET_INTENTS = frozenset({"refund_progress", "ticket_progress", "complaint_progress"})
-_HUMAN = re.compile(r"转人工|人工客服|找人工|要人工|真人|人工服务|找你们经理|叫.{0,3}经理|负责人")
+_HUMAN = re.compile(
+    r"转人工|人工客服|找人工|要人工|真人|人工服务|找你们(经理|主管|领导)|叫.{0,3}(经理|主管|领导)|负责人|主管来"
+)
 _FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|如果|要是|换成|换做|还有|另外|那要是)|呢[?？。!！\s]*$")
 FOLLOW_UP_WORDS = frozenset({"那", "那么", "如果", "如果是", "要是", "换成", "还有", "另外", "呢"})
 _WHEN = re.compile(r"几点|什么时候|时间|上班|下班|在吗|在不在|多久")
@@ -669,7 +671,8 @@ class Assistant:
                 f"{prefix}{body}已为您转接人工客服（工单 {TICKET}），专员会优先处理，您不必重复说明。",
                 "handoff",
                 u,
-                entry_key=entry.key if answer and entry and not is_handoff_entry(entry) else None,
+                # As with a risk, the matched text is shown but not claimed as the answer: the customer is handed over.
+                entry_key=None,
                 handoff=True,
                 handoff_reason="anger",
                 ticket_kind="complaint",
