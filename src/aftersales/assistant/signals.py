@@ -149,9 +149,18 @@ _HARM = "肿|疼|痛|痒|起泡|水泡|溃疡|红点|红疙瘩|疙瘩|小疙瘩|
 _SYMPTOM = re.compile(rf"({_BODY})[^，。,.!！？?]{{0,8}}?({_HARM})")
 # "吃出了肾结石", "喝出毛病来了": the customer blames the product for an illness.
 _CAUSED_ILLNESS = re.compile(r"(吃|喝|用|穿|戴)出(了)?[^，。,.!！？?]{0,6}?(病|毛病|问题|结石|炎|症|伤)")
-# "吃钙片后一直恶心吐", "喝了以后头晕": a symptom shortly after the product was taken.
+# "吃钙片后一直恶心吐", "喝了以后头晕", "吃钙片后不舒服": a symptom shortly after the product was taken.
+_AFTER_SIGNS = (
+    "恶心|想吐|吐|头晕|晕|肚子疼|肚子痛|胃疼|胃痛|难受|不舒服|不适(?!合|应)|拉肚子|拉了|拉稀|心慌|哭闹|一直哭|起疹|痒|发烧|"
+    "肿|疼|痛|过敏"
+)
+# ("会头晕吗", "会不舒服" ask whether it would happen: not a report.)
+# Sign words that contain a negator ("不舒服") are not a denial of the sign.
+_NEGATED_SIGNS = re.compile(r"不舒服|不适")
 _AFTER_TAKING = re.compile(
-    r"(吃|喝|服用|用)[^，。,.!！？?]{0,4}?(了|完|后|以后|之后)[^，。,.!！？?]{0,8}?(恶心|想吐|吐|头晕|晕|肚子疼|胃疼|难受|不舒服|拉肚子|心慌)"
+    r"(吃|喝|服用|用|穿|戴)[^，。,.!！？?]{0,5}?(了|完|后|以后|之后)[^，。,.!！？?]{0,8}?"
+    rf"(?<!会)({_AFTER_SIGNS})"
+    r"|(吃|喝|服用|用|穿|戴)[^，。,.!！？?]{0,5}?(?<!会)(不舒服|难受)(?![吗么啊]|不)"
 )
 # "小孩吃了很多软糖钙", "老人忘了吃过又吃了一遍": more than the dose was taken ("吃多了有什么坏处" only asks).
 _OVERDOSE = re.compile(
@@ -183,7 +192,11 @@ def detect_risks(text: str) -> list[Risk]:
             or _AFTER_TAKING.search(lowered)
             or _OVERDOSE.search(lowered)
         )
-        if match and not _negated(lowered, match.start()) and not any(n in match.group(0) for n in NEGATORS):
+        if (
+            match
+            and not _negated(lowered, match.start())
+            and not any(n in _NEGATED_SIGNS.sub("", match.group(0)) for n in NEGATORS)
+        ):
             found.append(Risk("adverse_reaction", match.group(0)))
     if not found and _find(text, SENSITIVE_WORDS) and _EVENT.search(text) and _SPOILED.search(text):
         worry = _HARM_WORRY.search(text)
