@@ -241,7 +241,9 @@ class Assistant:
         self.index = FaqIndex(
             [[*e.questions, f"{e.answer} {' '.join(e.tags)}"] for e in self.entries], answer_last=True
         )
-        self.entry_index = self._entry_index(set())
+        # One BM25 document per entry, a feature of the learned ranker (which, like the entry model, is only used
+        # up to ENTRY_MODEL_MAX entries).
+        self.entry_index = self._entry_index(set()) if len(self.entries) <= ENTRY_MODEL_MAX else None
         self.entry_model = (
             EntryClassifier.fit(self.index.doc_text, [int(e) for e in self.index.doc_entry])
             if len(self.entries) <= ENTRY_MODEL_MAX
@@ -270,24 +272,16 @@ class Assistant:
         )
 
     def _rank(
-        self,
-        query: str,
-        tokens: list[str],
-        entry_model: EntryClassifier | None,
-        probs: dict[str, float],
-        exclude_doc: int | None = None,
-        ranker: LogisticRegression | None = None,
-        entry_index: EntryIndex | None = None,
+        self, query: str, tokens: list[str], entry_model: EntryClassifier | None, probs: dict[str, float]
     ) -> list[Hit]:
         """BM25's candidates, ordered by the learned ranker when there is one (else by the hand-weighted fusion
         of BM25, the per-entry classifier and the intent model that came before it)."""
-        hits = self.index.search(query, k=20, tokens=tokens, exclude_doc=exclude_doc)
+        hits = self.index.search(query, k=20, tokens=tokens)
         if not hits:
             return hits
-        ranker = ranker if ranker is not None else self._ranker
-        if entry_model is not None and ranker is not None:
-            entry_scores = (entry_index or self.entry_index).scores(tokens)
-            return self._learned_order(hits, entry_model.scores_for(query, hits), probs, ranker, entry_scores)
+        if entry_model is not None and self._ranker is not None and self.entry_index is not None:
+            entry_scores = self.entry_index.scores(tokens)
+            return self._learned_order(hits, entry_model.scores_for(query, hits), probs, self._ranker, entry_scores)
         if entry_model is not None:
             hits = entry_model.rerank(query, hits)
         return self._order_by_intent(hits, probs)
@@ -355,17 +349,18 @@ class Assistant:
         for k in range(folds):
             left_out = {int(d) for n, d in enumerate(picked) if n % folds == k}
             fold_docs.append(np.asarray(sorted(left_out), dtype=np.int64))
-            fold_indices.append(self._entry_index(left_out))
             if self.entry_model is None:
                 fold_models.append(None)
                 continue
+            fold_indices.append(self._entry_index(left_out))
             keep = [d for d in range(self.index.size) if d not in left_out]
             fold_models.append(
                 EntryClassifier.fit(
                     [self.index.doc_text[d] for d in keep], [int(self.index.doc_entry[d]) for d in keep]
                 )
             )
-        asked = []  # (probs, raw candidates, their entry-model scores, entry model, excluded doc, right entry)
+        # (text, intent probabilities, BM25's candidates, their entry-model scores, the right entry, entry-level BM25)
+        asked = []
         for n, text in enumerate(texts):
             probs = dict(zip(classes, held_out[n], strict=True))
             tokens = self.index.tokenizer(text)
@@ -378,18 +373,21 @@ class Assistant:
             )
             svm = model.scores_for(text, raw) if model is not None and raw else []
             right = int(self.index.doc_entry[doc]) if doc is not None else None
-            entry_scores = (fold_indices[n % folds] if doc is not None else self.entry_index).scores(tokens)
+            index = fold_indices[n % folds] if doc is not None and fold_indices else self.entry_index
+            entry_scores = index.scores(tokens) if index is not None else np.zeros(len(self.entries))
             asked.append((text, probs, raw, svm, right, entry_scores))
         if self.entry_model is not None and RANKER:
-            rows, target = [], []
+            blocks: list[np.ndarray] = []
+            labels_of: list[int] = []
             for _, probs, raw, svm, right, entry_scores in asked:
                 if right is None or not any(h.entry == right for h in raw):
                     continue
-                rows.append(self._candidate_rows(raw, svm, probs, entry_scores))
-                target += [1 if h.entry == right else 0 for h in raw]
-            if rows and len(set(target)) == 2:
-                self._ranker = LogisticRegression(C=1.0, max_iter=1000).fit(np.vstack(rows), np.asarray(target))
-        rows, target = [], []
+                blocks.append(self._candidate_rows(raw, svm, probs, entry_scores))
+                labels_of += [1 if h.entry == right else 0 for h in raw]
+            if blocks and len(set(labels_of)) == 2:
+                self._ranker = LogisticRegression(C=1.0, max_iter=1000).fit(np.vstack(blocks), np.asarray(labels_of))
+        rows: list[list[float]] = []
+        target: list[int] = []
         for _, probs, raw, svm, right, entry_scores in asked:
             if raw and self._ranker is not None:
                 hits = self._learned_order(list(raw), svm, probs, self._ranker, entry_scores)
