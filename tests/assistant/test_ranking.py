@@ -37,6 +37,8 @@ def assistant() -> Assistant:
             entry("order", "order_status", "我的订单发货了吗 什么时候发货 东西发出来没有 查一下物流",
                   "下单后48小时内发货。"),
             entry("returns", "return_policy", "可以退货吗 七天无理由退货吗 不想要了能退吗 怎么退货", "签收7天内可退。"),
+            entry("hours", "service_policy", "客服几点上班 客服工作时间是几点到几点 晚上几点下班 什么时候有人在",
+                  "客服每天9:00-21:00在线。"),
             entry("reaction", "adverse_reaction", "喝了以后拉肚子 喝完过敏了 孩子喝了吐了 喝了不舒服",
                   "请立即停止饮用，专员会联系您。"),
         ]
@@ -130,6 +132,13 @@ def test_asking_for_a_refund_is_not_anger(assistant):
 def test_asking_for_a_supervisor_hands_over(assistant):
     reply = ask(assistant, "说了半天没用 叫你们主管来")
     assert reply.handoff and reply.handoff_reason in ("request", "anger")
+
+
+def test_asking_when_people_are_there_is_answered_not_handed_over(assistant):
+    reply = ask(assistant, "人工客服几点上班")
+    assert reply.entry_key == "hours" and not reply.handoff
+    transfer = ask(assistant, "转人工 客服几点上班都不知道")
+    assert transfer.handoff and transfer.handoff_reason in ("request", "anger")
 
 
 # ---------------------------------------------------------------- dev sets

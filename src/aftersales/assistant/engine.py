@@ -50,7 +50,9 @@ _HUMAN = re.compile(
 )
 _FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|如果|要是|换成|换做|还有|另外|那要是)|呢[?？。!！\s]*$")
 FOLLOW_UP_WORDS = frozenset({"那", "那么", "如果", "如果是", "要是", "换成", "还有", "另外", "呢"})
-_WHEN = re.compile(r"几点|什么时候|时间|上班|下班|在吗|在不在|多久")
+_WHEN = re.compile(r"几点|什么时候|时间|上班|下班|在吗|在不在|多久|周末|晚上|节假日|过年期间|24小时")
+_PEOPLE = re.compile(r"人工|客服|有人")
+_TRANSFER = re.compile(r"转人工|找人工|要人工|接人工|叫人工|转接|帮我转|找你们|叫.{0,3}(经理|主管|领导)|负责人|投诉")
 _CANCEL = re.compile(r"^(算了|不用了|取消|不退了|不投诉了|先不了|不需要了)")
 _SKIP = re.compile(r"没有|不知道|不记得|找不到|忘了")
 ORDER_STATUS_LABELS = {
@@ -683,11 +685,20 @@ class Assistant:
                 handoff_reason="anger",
                 ticket_kind="complaint",
             )
+        if _WHEN.search(u.text) and _PEOPLE.search(u.text) and not _TRANSFER.search(u.text):
+            # "人工客服几点上班", "周末有人工吗" ask when people are there: the service-hours entry answers, if it is
+            # among the first candidates, even when another entry ranked first.
+            hours = next(
+                (self.entries[h.entry] for h in u.hits[:3] if self.entries[h.entry].intent == "service_policy"), None
+            )
+            if hours is not None:
+                entry, answer, confident = hours, self._answer_text(hours, u, ctx, state), True
         asks_about_service = confident and entry is not None and entry.intent == "service_policy"
         # "人工客服几点上班" asks when people are there; it is not yet a request for one.
-        wants_human = (bool(_HUMAN.search(u.text)) and not (asks_about_service and _WHEN.search(u.text))) or (
-            u.intent == "contact_human" and u.intent_probability >= 0.5 and not confident
-        )
+        wants_human = (
+            bool(_HUMAN.search(u.text))
+            and (bool(_TRANSFER.search(u.text)) or not (asks_about_service and _WHEN.search(u.text)))
+        ) or (u.intent == "contact_human" and u.intent_probability >= 0.5 and not confident)
         if entry is not None and entry.intent in HANDOFF_INTENTS:
             # The knowledge base says this question is for a person (personal advice, a complaint about the
             # service, a public escalation): its text says so, and the conversation is handed over.
