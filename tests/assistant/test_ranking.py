@@ -89,6 +89,17 @@ def test_the_entry_index_scores_words_spread_over_sibling_phrasings():
     assert index.scores(["没见过"]).tolist() == [0.0, 0.0]
 
 
+def test_a_resolved_follow_up_keeps_its_order_and_the_rankers_scores_follow_it(assistant):
+    state, c = DialogueState(), CustomerContext(today=TODAY)
+    assistant.respond(state, "开封后的鲜奶能放多久", c)
+    reply = assistant.respond(state, "没开封的呢", c)
+    u = reply.understanding
+    assert u.resolved and u.hits[0].entry == assistant.entries.index(assistant.by_key["unopened"])
+    scores = [h.rank_score for h in u.hits]
+    assert scores == sorted(scores, reverse=True)  # the confidence model does not read the reordering as doubt
+    assert reply.entry_key == "unopened"
+
+
 # ---------------------------------------------------------------- risk and anger
 
 

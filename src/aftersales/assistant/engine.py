@@ -35,6 +35,7 @@ RISK_TAGS = frozenset({"风险", "risk"})
 ENTRY_MODEL_MAX = 3000  # above this many entries the per-entry classifier costs more than it brings
 ENTRY_MODEL_WEIGHT = 0.5
 FOLD_EXCLUDE = True
+FOLLOW_UP_RANKS = True
 ENTRY_WORDS = True
 RANKER = True  # learn the candidate order from the knowledge base (see ``_train_confidence``)
 VETO = 1.01  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
@@ -500,6 +501,12 @@ class Assistant:
             )
 
         hits = sorted((h for h in hits if self.entries[h.entry].valid_on(ctx.today)), key=order)[:5]
+        if FOLLOW_UP_RANKS:
+            # The order above, not the ranker's (which read the rewritten question alone), says which candidate
+            # answers: the ranker's scores go to the candidates in that order, so the confidence model does not
+            # read the deliberate reordering as doubt.
+            scores = sorted((h.rank_score for h in hits), reverse=True)
+            hits = [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
         confidence = self._confidence_of(hits, probs)
         # The previous question's entry was answered and this one has its intent and names the new value: that
         # structure is evidence the confidence model (trained on single questions) does not see, so the follow-up
