@@ -130,6 +130,23 @@ def test_the_intent_model_alone_can_call_a_reaction(assistant):
     assert reply.handoff and reply.handoff_reason == "risk" and reply.severity == "L3"
 
 
+def test_an_event_with_a_risk_entry_among_the_candidates_is_a_risk(assistant):
+    state, c = DialogueState(), CustomerContext(today=TODAY)
+    u = assistant.understand("昨天喝了鲜奶今天怪怪的", state, c)
+    u.risks = []
+    reaction = assistant.entries.index(assistant.by_key["reaction"])
+    others = [h for h in u.hits if h.entry != reaction][:2]
+    u.hits = [*others, Hit(entry=reaction, score=1.0, doc=0, overlap=0.1)]
+    u.probabilities = {**u.probabilities, "adverse_reaction": 0.2}
+    reply = assistant._decide(state, u, c)
+    assert reply.handoff_reason == "risk" and reply.severity == "L3"
+    # ... but not when nothing happened
+    u2 = assistant.understand("鲜奶能放几天", state, c)
+    u2.hits = [*u2.hits[:2], Hit(entry=reaction, score=1.0, doc=0, overlap=0.1)]
+    u2.probabilities = {**u2.probabilities, "adverse_reaction": 0.2}
+    assert assistant._decide(DialogueState(), u2, c).handoff_reason != "risk"
+
+
 def test_an_angry_handoff_shows_the_answer_but_does_not_claim_it(assistant):
     reply = ask(assistant, "一个礼拜了还没发货 你们是骗子吧 什么时候发货")
     assert reply.handoff and reply.handoff_reason == "anger"

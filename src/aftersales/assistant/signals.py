@@ -209,6 +209,11 @@ def detect_risks(text: str) -> list[Risk]:
     return found
 
 
+def tells_of_event(text: str) -> bool:
+    """Whether the message says something happened ("吃了", "已经", "昨天", "突然"), not only asks."""
+    return bool(_EVENT.search(text))
+
+
 def _hospital_only_asked(text: str, risk: Risk) -> bool:
     lowered = text.lower()
     spots = [m.start() for m in re.finditer(re.escape(risk.word), lowered)]
