@@ -57,27 +57,40 @@ def dev_cmd(
     pack: list[str] = typer.Option(None, "--pack", help="pack to evaluate (repeatable); default all shipped"),
     packs_dir: Path = typer.Option(None, "--packs-dir", help="read knowledge packs from this folder instead"),
     dev_dir: Path = typer.Option(None, "--dev-dir", help="read development questions from this folder instead"),
+    dev_set: list[str] = typer.Option(None, "--set", help="dev set to run (repeatable: dev, dev2); default all"),
     all_rows: bool = typer.Option(False, "--all-rows", help="list every case, not only the wrong ones"),
 ) -> None:
-    """The development set (``assistant/dev/<pack>.jsonl``), for error analysis: every wrong case (or every case)
-    with what the assistant did, then the same table as ``eval``. Exits 1 if a risk case was not handed over."""
+    """The development sets (``assistant/dev/<pack>.jsonl`` = "dev", ``<pack>.dev2.jsonl`` = "dev2", ...), for
+    error analysis: every wrong case (or every case) with what the assistant did, then one table per set like
+    ``eval``'s. Exits 1 if a risk case was not handed over."""
     names = list(pack) if pack else ev.pack_names(packs_dir)
-    reports = []
-    for name in names:
-        try:
-            cases = ev.dev_cases(name, dev_dir)
-        except FileNotFoundError:
-            typer.secho(f"{name}: no development set", fg="yellow", err=True)
+    sets = ev.dev_sets(dev_dir)
+    if dev_set:
+        sets = {k: v for k, v in sets.items() if k in dev_set}
+    built: dict[str, ev.Assistant] = {}
+    all_reports = []
+    for set_name, set_packs in sets.items():
+        reports = []
+        for name in [p for p in names if p in set_packs]:
+            cases = ev.dev_cases(name, dev_dir, set_name)
+            if name not in built:
+                built[name] = ev.build_assistant(name, packs_dir)[0]
+            reports.append(ev.evaluate_cases(built[name], name, cases, set_name))
+        if not reports:
             continue
-        reports.append(ev.evaluate_cases(ev.build_assistant(name, packs_dir)[0], name, cases, "dev"))
-    if not reports:
+        for r in reports:
+            rows = ev.format_rows(r, only_errors=not all_rows)
+            if rows:
+                typer.echo(rows)
+        suffix = ".jsonl" if set_name == "dev" else f".{set_name}.jsonl"
+        typer.echo(f"set {set_name} (dev/<pack>{suffix})")
+        typer.echo(ev.format_pack_reports(reports))
+        typer.echo("")
+        all_reports += reports
+    if not all_reports:
+        typer.secho("no development set found", fg="red", err=True)
         raise typer.Exit(2)
-    for r in reports:
-        rows = ev.format_rows(r, only_errors=not all_rows)
-        if rows:
-            typer.echo(rows)
-    typer.echo(ev.format_pack_reports(reports))
-    if any(r.risk_handed < r.risk_cases for r in reports):
+    if any(r.risk_handed < r.risk_cases for r in all_reports):
         raise typer.Exit(1)
 
 

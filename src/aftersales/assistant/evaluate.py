@@ -120,10 +120,18 @@ def eval_sets(directory: Path | None = None, folder: str = "eval") -> dict[str, 
     return dict(sorted(sets.items(), key=lambda kv: (kv[0] != "v1", kv[0])))
 
 
-def dev_cases(pack: str, directory: Path | None = None) -> list[Case]:
-    """The development set (``assistant/dev/<pack>.jsonl``): for error analysis and tuning, unlike eval/."""
+def dev_cases(pack: str, directory: Path | None = None, set_name: str = "dev") -> list[Case]:
+    """A development set (``assistant/dev/<pack>.jsonl`` is set "dev", ``<pack>.<set>.jsonl`` a later one such as
+    "dev2"): for error analysis and tuning, unlike eval/."""
     folder: Traversable = directory if directory is not None else resources.files("aftersales.assistant") / "dev"
-    return parse_cases(folder.joinpath(f"{pack}.jsonl").read_text("utf-8"), f"dev/{pack}.jsonl")
+    name = f"{pack}.jsonl" if set_name == "dev" else f"{pack}.{set_name}.jsonl"
+    return parse_cases(folder.joinpath(name).read_text("utf-8"), f"dev/{name}")
+
+
+def dev_sets(directory: Path | None = None) -> dict[str, list[str]]:
+    """The development sets in ``assistant/dev/`` (or ``directory``) and the packs each covers, "dev" first."""
+    found = eval_sets(directory, folder="dev")
+    return {("dev" if name == "v1" else name): packs for name, packs in found.items()}
 
 
 @dataclass
@@ -232,13 +240,14 @@ def evaluate_pack(
 
 def format_rows(report: PackReport, only_errors: bool = False) -> str:
     lines = []
+    tag = "" if report.set_name in ("v1", "dev", "cv") else f"/{report.set_name}"
     for row in report.rows:
         if only_errors and row.ok:
             continue
         context = f" [after: {' / '.join(row.case.context)}]" if row.case.context else ""
         want = row.case.expected_key or "<person>"
         lines.append(
-            f"{'ok ' if row.ok else 'BAD'} [{report.pack}] {row.case.text}{context} | want {want}"
+            f"{'ok ' if row.ok else 'BAD'} [{report.pack}{tag}] {row.case.text}{context} | want {want}"
             f"{' (risk)' if row.case.risk else ''} | got {row.got} ({row.confidence:.2f})"
         )
     return "\n".join(lines)

@@ -19,6 +19,7 @@ class Hit:
     score: float
     doc: int  # which phrasing matched
     overlap: float  # share of the query's tokens found in that phrasing
+    rank_score: float = 0.0  # the learned ranker's probability that this entry answers (0 when there is none)
 
 
 class FaqIndex:
@@ -45,6 +46,7 @@ class FaqIndex:
                 answer_doc.append(answer_last and n == len(questions) - 1)
         self.doc_entry = np.asarray(owner, dtype=np.int64)
         self.doc_tokens = [frozenset(d) for d in docs]
+        self.doc_token_lists = docs
         self.is_answer_doc = answer_doc
         self.doc_text = [q for qs in questions_per_entry for q in qs]
         self.size = len(docs)
@@ -54,9 +56,16 @@ class FaqIndex:
         self._vocab = set(getattr(self._bm25, "vocab_dict", {}) or {})
 
     def search(
-        self, text: str, k: int = 5, *, exclude_doc: int | None = None, tokens: list[str] | None = None
+        self,
+        text: str,
+        k: int = 5,
+        *,
+        exclude_doc: int | None = None,
+        tokens: list[str] | None = None,
+        exclude_docs: np.ndarray | None = None,
     ) -> list[Hit]:
-        """The k best entries for a text, best first; ``exclude_doc`` leaves one phrasing out (self-evaluation)."""
+        """The k best entries for a text, best first; ``exclude_doc`` leaves one phrasing out, ``exclude_docs``
+        (document ids) several (self-evaluation)."""
         query = tokens if tokens is not None else self.tokenizer(text)
         known = [t for t in query if t in self._vocab]
         if not known or self.size == 0:
@@ -65,6 +74,10 @@ class FaqIndex:
         if exclude_doc is not None:
             scores = scores.copy()
             scores[exclude_doc] = 0.0
+        if exclude_docs is not None and len(exclude_docs):
+            if exclude_doc is None:
+                scores = scores.copy()
+            scores[exclude_docs] = 0.0
         # Several phrasings per entry: look at enough top documents to find k distinct entries.
         n = min(self.size, max(k * 8, 40))
         top = np.argpartition(-scores, n - 1)[:n] if n < self.size else np.arange(self.size)
@@ -85,3 +98,23 @@ class FaqIndex:
             if len(hits) == k:
                 break
         return hits
+
+
+class EntryIndex:
+    """BM25 over one document per entry (all its phrasings' tokens together): a query whose words are spread over
+    several sibling phrasings ("阿胶糕" in one, "冰箱" in another) still finds the entry that has them all."""
+
+    def __init__(self, doc_tokens: Sequence[Sequence[str]], doc_entry: Sequence[int], entries: int) -> None:
+        grouped: list[list[str]] = [[] for _ in range(entries)]
+        for tokens, entry in zip(doc_tokens, doc_entry, strict=True):
+            grouped[int(entry)].extend(tokens)
+        self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
+        self._bm25.index([g or ["\u0000"] for g in grouped], show_progress=False)
+        self._vocab = set(getattr(self._bm25, "vocab_dict", {}) or {})
+        self.size = entries
+
+    def scores(self, tokens: Sequence[str]) -> np.ndarray:
+        known = [t for t in tokens if t in self._vocab]
+        if not known:
+            return np.zeros(self.size)
+        return np.asarray(self._bm25.get_scores(known))

@@ -97,8 +97,10 @@ POSITIVE = {
 ANGER = (
     "气死", "愤怒", "垃圾", "骗子", "骗人", "黑心", "坑人", "太差", "恶心", "滚", "什么破", "差评", "投诉你们",
     "我要投诉", "欺骗", "忽悠", "再也不", "无良", "混蛋", "他妈", "妈的", "tm", "搞什么", "你们怎么回事", "没人管",
-    "一而再", "忍无可忍", "太过分", "过分", "欺负人", "敷衍", "什么态度", "退钱", "给个说法", "说法",
+    "一而再", "忍无可忍", "太过分", "过分", "欺负人", "敷衍", "什么态度", "给个说法", "说法",
+    "还想不想做", "想不想干", "不想干了", "好骗", "当傻子", "第三次了", "多少次了", "几次了",
 )  # fmt: skip
+# "退钱" is not in ANGER: "奶卡没送完能退钱不" asks for a refund calmly.
 URGENCY = ("急", "着急", "赶紧", "马上", "立刻", "尽快", "快点", "等着用", "今天必须", "十万火急", "急用", "速度")
 DEGREE = {"太": 1.5, "很": 1.3, "非常": 1.6, "特别": 1.5, "超级": 1.6, "极其": 1.8, "真": 1.3, "好": 1.0, "挺": 1.1}
 _CONTRAST = frozenset({"但是", "可是", "不过", "但", "然而", "只是", "就是"})
@@ -147,6 +149,27 @@ _HARM = "肿|疼|痛|痒|起泡|水泡|溃疡|红点|红疙瘩|疙瘩|小疙瘩|
 _SYMPTOM = re.compile(rf"({_BODY})[^，。,.!！？?]{{0,8}}?({_HARM})")
 # "吃出了肾结石", "喝出毛病来了": the customer blames the product for an illness.
 _CAUSED_ILLNESS = re.compile(r"(吃|喝|用|穿|戴)出(了)?[^，。,.!！？?]{0,6}?(病|毛病|问题|结石|炎|症|伤)")
+# "吃钙片后一直恶心吐", "喝了以后头晕", "吃钙片后不舒服": a symptom shortly after the product was taken.
+_AFTER_SIGNS = (
+    "恶心|想吐|吐|头晕|晕|肚子疼|肚子痛|胃疼|胃痛|难受|不舒服|不适(?!合|应)|拉肚子|拉了|拉稀|心慌|哭闹|一直哭|起疹|痒|发烧|"
+    "肿|疼|痛|过敏"
+)
+# ("会头晕吗", "会不舒服" ask whether it would happen: not a report.)
+# Sign words that contain a negator ("不舒服") are not a denial of the sign.
+_NEGATED_SIGNS = re.compile(r"不舒服|不适")
+_AFTER_TAKING = re.compile(
+    r"(吃|喝|服用|用|穿|戴)[^，。,.!！？?]{0,5}?(了|完|后|以后|之后)[^，。,.!！？?]{0,8}?"
+    rf"(?<!会)({_AFTER_SIGNS})"
+    r"|(吃|喝|服用|用|穿|戴)[^，。,.!！？?]{0,5}?(?<!会)(不舒服|难受)(?![吗么啊]|不)"
+)
+# "小孩吃了很多软糖钙", "老人忘了吃过又吃了一遍": more than the dose was taken ("吃多了有什么坏处" only asks).
+_OVERDOSE = re.compile(
+    r"(吃|喝)了(很多|太多|好多|一大把|一把|一整|双倍)|多吃了|又吃了一(遍|次|回)|吃重复了|重复吃了|吃了两遍"
+)
+# "体检查出肾结石", "检查出来血钙偏高": a diagnosis the customer reports (with the product named elsewhere).
+_DIAGNOSED = re.compile(
+    r"(查出|检查出|体检出|确诊|诊断出|诊断为|医生说)(来)?(了)?[^，。,.!！？?]{0,6}?(病|结石|炎|症|异常|偏高|超标|有关)"
+)
 # A pregnant or nursing customer, or a baby, after something happened, worried about harm: "怀孕五个月 刚发现
 # 喝的奶已经过期两天了 会不会对宝宝有影响".
 _HARM_WORRY = re.compile(r"(影响|伤害|有害|危险|要紧|没事吧|有事吗|怎么办|好担心|很担心|害怕)")
@@ -162,8 +185,18 @@ def detect_risks(text: str) -> list[Risk]:
     found = [r for r in _find(text, RISK_WORDS) if not (r.kind == "hospital" and _hospital_only_asked(text, r))]
     lowered = text.lower()
     if not any(r.kind == "adverse_reaction" for r in found):
-        match = _SYMPTOM.search(lowered) or _CAUSED_ILLNESS.search(lowered)
-        if match and not _negated(lowered, match.start()) and not any(n in match.group(0) for n in NEGATORS):
+        match = (
+            _SYMPTOM.search(lowered)
+            or _CAUSED_ILLNESS.search(lowered)
+            or _DIAGNOSED.search(lowered)
+            or _AFTER_TAKING.search(lowered)
+            or _OVERDOSE.search(lowered)
+        )
+        if (
+            match
+            and not _negated(lowered, match.start())
+            and not any(n in _NEGATED_SIGNS.sub("", match.group(0)) for n in NEGATORS)
+        ):
             found.append(Risk("adverse_reaction", match.group(0)))
     if not found and _find(text, SENSITIVE_WORDS) and _EVENT.search(text) and _SPOILED.search(text):
         worry = _HARM_WORRY.search(text)
@@ -174,6 +207,11 @@ def detect_risks(text: str) -> list[Risk]:
     if found:
         found += _find(text, SENSITIVE_WORDS)
     return found
+
+
+def tells_of_event(text: str) -> bool:
+    """Whether the message says something happened ("吃了", "已经", "昨天", "突然"), not only asks."""
+    return bool(_EVENT.search(text))
 
 
 def _hospital_only_asked(text: str, risk: Risk) -> bool:

@@ -3,6 +3,7 @@ differently ("保质期多久" / "保质多长时间") still shares most of its 
 
 from __future__ import annotations
 
+import functools
 import re
 
 import jieba
@@ -120,6 +121,24 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "postpartum": ("生完孩子", "生完宝宝", "产后", "坐月子", "月子", "刚生完", "生完小孩", "哺乳"),
     "heat": ("上火", "燥热", "热气", "长痘", "口干舌燥", "口腔溃疡"),
     "opened": ("开封", "打开", "开了", "拆开", "开盖", "开瓶", "拆封", "没喝完", "没吃完", "喝不完", "吃不完"),
+    # Longer phrases are matched first and hide what they contain, so "没开封" is unopened, never "开封".
+    "unopened": (
+        "没开封",
+        "未开封",
+        "没有开封",
+        "没打开",
+        "没有打开",
+        "没拆",
+        "没有拆",
+        "未拆",
+        "不开封",
+        "没开的",
+        "没开过",
+        "没开盖",
+        "没开瓶",
+        "还没开",
+        "原封",
+    ),
     "pause": ("暂停", "停送", "先停", "停几天", "别送", "不用送", "出差", "不在家那几天"),
     "shed": ("掉毛", "掉绒", "飞毛", "掉屑"),
     "mend": ("织补", "修补", "缝补", "补洞", "补一下", "能补", "破洞", "破了个洞", "个洞"),
@@ -127,7 +146,26 @@ PHRASES: dict[str, tuple[str, ...]] = {
     "empty_stomach": ("空腹", "空着肚子", "没吃早饭", "饿着肚子"),
     "fiber": ("百分百", "100%", "纯羊绒", "含量", "成分"),
 }
-_PHRASE_GROUPS = tuple((f"~{group}", members) for group, members in PHRASES.items())
+# Every phrase with its group, longest first: a phrase inside a longer matched one does not count.
+_PHRASES_LONGEST_FIRST = sorted(
+    ((member, f"~{group}") for group, members in PHRASES.items() for member in members), key=lambda t: -len(t[0])
+)
+
+
+def phrase_matches(text: str) -> list[tuple[str, str]]:
+    """(phrase, group token) found in a lower-cased text, longest first, a phrase inside a longer match skipped
+    ("没开封" is ~unopened; the "开封" inside it is not ~opened)."""
+    taken = [False] * len(text)
+    found: list[tuple[str, str]] = []
+    for member, token in _PHRASES_LONGEST_FIRST:
+        start = text.find(member)
+        while start >= 0:
+            end = start + len(member)
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * len(member)
+                found.append((member, token))
+            start = text.find(member, end)
+    return found
 
 
 def char_unigrams(text: str) -> list[str]:
@@ -139,12 +177,9 @@ def retrieval_tokens(text: str) -> list[str]:
     collide with words). Single characters let "缩" match "缩水" when jieba keeps the word whole."""
     ws = words(text)
     lowered = text.lower()
-    phrases, inside = [], []
-    for token, members in _PHRASE_GROUPS:
-        found = [m for m in members if m in lowered]
-        if found:
-            phrases.append(token)
-            inside += found
+    matches = phrase_matches(lowered)
+    phrases = list(dict.fromkeys(token for _, token in matches))
+    inside = [member for member, _ in matches]
     if inside:
         # A word that is only part of a matched phrase ("孩子" in "生完孩子") would pull towards its own group.
         ws = [w for w in ws if not any(w in phrase and w != phrase for phrase in inside)]
@@ -152,6 +187,19 @@ def retrieval_tokens(text: str) -> list[str]:
         # meets the stored "羊绒衫掉毛正常吗", where jieba kept "掉毛" whole.
         ws += [phrase for phrase in dict.fromkeys(inside) if phrase not in ws and _CJK.fullmatch(phrase)]
     return ws + [_SYNONYM_OF[w] for w in ws if w in _SYNONYM_OF] + phrases + char_bigrams(text) + char_unigrams(text)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _classifier_features(text: str) -> tuple[str, ...]:
+    trigrams = ["%" + run[i : i + 3] for run in _CJK.findall(text.lower()) for i in range(len(run) - 2)]
+    return (*retrieval_tokens(text), *trigrams)
+
+
+def classifier_features(text: str) -> list[str]:
+    """What the intent and per-entry classifiers read: the retrieval tokens (words, synonym and phrase groups,
+    character bigrams and single characters) plus character trigrams. Cached: the same phrasings are read by
+    every fold model."""
+    return list(_classifier_features(text))
 
 
 def baseline_tokens(text: str) -> list[str]:
