@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     token_ttl_hours: int = Field(default=24 * 30, gt=0)
     auto_assign: bool = True
     intake_writers: int = Field(
-        default=0, ge=0, le=32, description="Intake writer threads per process (group commit); 0 = 1 on SQLite, 4 on PG"
+        default=0, ge=0, le=32, description="Intake writer threads per process (group commit); 0 = one"
     )
     sla_sweep_interval_seconds: int = Field(
         default=30,

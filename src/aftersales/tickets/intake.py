@@ -71,9 +71,11 @@ class IntakeWriter:
     def __init__(self, database: Database, *, writers: int | None = None, max_batch: int = MAX_BATCH) -> None:
         self.database = database
         self.max_batch = max_batch
-        # SQLite has one writer at a time, so one thread. On PostgreSQL a batch spends most of its time waiting
-        # for the server's answers to its statements, so a few batches in flight keep the CPU busy meanwhile.
-        self.writers = writers or (1 if database.is_sqlite else 4)
+        # One thread: SQLite has one writer at a time, and on PostgreSQL more threads per process only fought
+        # over the GIL and split the queue into smaller batches (measured 2026-12-02, benchmarks/intake.py on
+        # 2 workers: 4 threads 14.7 ms of server CPU per ticket, ratio 0.30; 1 thread 12.3 ms, ratio 0.37). With
+        # one worker process per core, PostgreSQL still has a batch in flight per core.
+        self.writers = writers or 1
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._start_lock = threading.Lock()
