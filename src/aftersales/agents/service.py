@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -94,17 +95,22 @@ def issue_token(db: Session, agent: Agent, now: datetime, ttl_hours: int, name: 
     return token, row
 
 
-# Built once: every authenticated request runs it, and building a statement costs more than executing it.
-_AGENT_FOR_TOKEN = (
-    select(Agent)
-    .join(ApiToken, ApiToken.agent_id == Agent.id)
-    .where(
-        ApiToken.token_hash == bindparam("digest"),
-        ApiToken.revoked_at.is_(None),
-        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
-        Agent.active.is_(True),
+# Built once: every authenticated request runs one of them, and building a statement costs more than executing it.
+def _by_valid_token(columns: Any) -> Any:
+    """``columns`` of the active agent whose unrevoked, unexpired token hashes to :digest (as of :now)."""
+    return (
+        select(*columns)
+        .join(ApiToken, ApiToken.agent_id == Agent.id)
+        .where(
+            ApiToken.token_hash == bindparam("digest"),
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
+            Agent.active.is_(True),
+        )
     )
-)
+
+
+_AGENT_FOR_TOKEN = _by_valid_token([Agent])
 
 
 def agent_for_token(db: Session, token: str, now: datetime) -> Agent | None:
@@ -112,16 +118,7 @@ def agent_for_token(db: Session, token: str, now: datetime) -> Agent | None:
     return db.scalars(_AGENT_FOR_TOKEN, {"digest": token_digest(token), "now": now}).first()
 
 
-_ACTOR_FOR_TOKEN = (
-    select(Agent.id, Agent.role, Agent.name, ApiToken.expires_at)
-    .join(ApiToken, ApiToken.agent_id == Agent.id)
-    .where(
-        ApiToken.token_hash == bindparam("digest"),
-        ApiToken.revoked_at.is_(None),
-        or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > bindparam("now")),
-        Agent.active.is_(True),
-    )
-)
+_ACTOR_FOR_TOKEN = _by_valid_token([Agent.id, Agent.role, Agent.name, ApiToken.expires_at])
 
 
 class TokenCache:

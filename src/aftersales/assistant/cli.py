@@ -38,15 +38,23 @@ def eval_cmd(
                 reports.append(ev.evaluate_cases(built[name], name, cases, set_name))
             except (FileNotFoundError, ValueError) as exc:
                 typer.secho(f"{set_name}/{name}: skipped ({exc})", fg="yellow", err=True)
-        if not reports:
-            continue
-        suffix = ".jsonl" if set_name == "v1" else f".{set_name}.jsonl"
-        typer.echo(f"set {set_name} (eval/<pack>{suffix})")
-        typer.echo(ev.format_pack_reports(reports))
-        typer.echo("")
-        all_reports += reports
+        if reports:
+            _print_set(set_name, reports, "eval", first_set="v1")
+            all_reports += reports
+    _finish(all_reports, "no pack could be evaluated")
+
+
+def _print_set(set_name: str, reports: list[ev.PackReport], folder: str, *, first_set: str) -> None:
+    suffix = ".jsonl" if set_name == first_set else f".{set_name}.jsonl"
+    typer.echo(f"set {set_name} ({folder}/<pack>{suffix})")
+    typer.echo(ev.format_pack_reports(reports))
+    typer.echo("")
+
+
+def _finish(all_reports: list[ev.PackReport], nothing: str) -> None:
+    """Exit 2 when nothing could be run, 1 when a risk case was not handed to a person."""
     if not all_reports:
-        typer.secho("no pack could be evaluated", fg="red", err=True)
+        typer.secho(nothing, fg="red", err=True)
         raise typer.Exit(2)
     if any(r.risk_handed < r.risk_cases for r in all_reports):
         raise typer.Exit(1)
@@ -82,16 +90,9 @@ def dev_cmd(
             rows = ev.format_rows(r, only_errors=not all_rows)
             if rows:
                 typer.echo(rows)
-        suffix = ".jsonl" if set_name == "dev" else f".{set_name}.jsonl"
-        typer.echo(f"set {set_name} (dev/<pack>{suffix})")
-        typer.echo(ev.format_pack_reports(reports))
-        typer.echo("")
+        _print_set(set_name, reports, "dev", first_set="dev")
         all_reports += reports
-    if not all_reports:
-        typer.secho("no development set found", fg="red", err=True)
-        raise typer.Exit(2)
-    if any(r.risk_handed < r.risk_cases for r in all_reports):
-        raise typer.Exit(1)
+    _finish(all_reports, "no development set found")
 
 
 @app.command("cv")

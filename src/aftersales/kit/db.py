@@ -172,10 +172,14 @@ class Database:
         self.engine.dispose()
 
 
+def _raw(db: Session) -> Any:
+    """The DB-API connection under the session, inside its transaction: for statements that do not need
+    SQLAlchemy's statement machinery (which costs more than the statement itself on the intake path)."""
+    return db.connection().connection.dbapi_connection
+
+
 def _cursor(db: Session) -> Any:
-    """A DB-API cursor on the session's connection, inside its transaction: for a one-value read that does not
-    need SQLAlchemy's statement machinery (which costs more than the read itself on the intake path)."""
-    return db.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    return _raw(db).cursor()
 
 
 def reserve_ids(db: Session, model: type[Base], n: int = 1) -> list[int]:
@@ -219,10 +223,6 @@ def reserve_many(db: Session, wanted: dict[type[Base], int]) -> dict[type[Base],
         first = max([top or 0, *(i for i in pending if i is not None)]) + 1
         out[model] = list(range(first, first + n))
     return out
-
-
-def reserve_id(db: Session, model: type[Base]) -> int:
-    return reserve_ids(db, model, 1)[0]
 
 
 _TABLE_ORDER: dict[Table, int] = {}
@@ -345,11 +345,11 @@ def write_new(db: Session, models: tuple[type[Base], ...], *, keep: tuple[type[B
         for state, new_id in zip(missing[model], new_ids, strict=True):
             state.obj().id = new_id
     postgresql = dialect.name == "postgresql"
-    raw = db.connection().connection.dbapi_connection
-    cursor = raw.cursor()  # type: ignore[union-attr]
+    raw = _raw(db)
+    cursor = raw.cursor()
     try:
         # PostgreSQL: one statement per table, all sent before waiting for any answer (pipeline mode).
-        with raw.pipeline() if postgresql else contextlib.nullcontext():  # type: ignore[union-attr]
+        with raw.pipeline() if postgresql else contextlib.nullcontext():
             for mapper in ordered:
                 plan = plans[mapper]
                 rows = [plan.row(state.dict) for state in groups[mapper]]
