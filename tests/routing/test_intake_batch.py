@@ -188,3 +188,64 @@ def test_revoking_a_token_refuses_it_on_the_next_request(client, admin):
     assert client.get(f"{API}/tickets", headers=headers).status_code == 200  # now cached
     assert client.post(f"{API}/auth/logout", headers=headers).status_code in (200, 204)
     assert client.get(f"{API}/tickets", headers=headers).status_code == 401
+
+
+def _owners(database: Any, ids: list[int]) -> list[int | None]:
+    with database.session() as db:
+        owner = dict(db.execute(select(Ticket.id, Ticket.assignee_id).where(Ticket.id.in_(ids))).all())
+    return [owner[i] for i in ids]
+
+
+def test_a_batch_reads_the_candidates_once_and_counts_its_own_assignments(database, writer, create, make_agent):
+    """Routing's candidates and loads are read once per batch and kept up to date in memory: two agents of
+    capacity 2 take exactly four of six tickets, lightest load first, and the other two wait in the queue."""
+    first, _ = make_agent(department="logistics", capacity=2)
+    second, _ = make_agent(department="logistics", capacity=2)
+    agent_reads: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM agents" in statement and "FOR UPDATE" not in statement and "api_tokens" not in statement:
+            agent_reads.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        results = run_in_one_batch(writer, [create(n) for n in range(1, 7)])
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    assert all(isinstance(r, int) for r in results), results
+    assert len(agent_reads) == 1, agent_reads
+    assert _owners(database, results) == [first, second, first, second, None, None]
+
+
+def test_a_failed_ticket_gives_its_agent_back_to_the_rest_of_the_batch(database, writer, create, make_agent):
+    """A ticket assigned and then rolled back must not count against its agent for the tickets after it."""
+    agent, _ = make_agent(department="logistics", capacity=1)
+
+    def assigned_then_failed(db: Session) -> int:
+        ticket_id = create(1)(db)
+        assert db.get(Ticket, ticket_id).assignee_id == agent  # it took the agent's only place ...
+        raise NotFound("the caller changed its mind", field="order_number")  # ... and is rolled back
+
+    results = run_in_one_batch(writer, [assigned_then_failed, create(2), create(3)])
+    assert isinstance(results[0], NotFound)
+    assert _owners(database, results[1:]) == [agent, None]
+
+
+def test_a_batch_asks_the_sequences_for_ids_about_once(database, writer, create):
+    """PostgreSQL: the batch's ids are fetched ahead (kit/db.reserve_many), not once per ticket per table."""
+    if database.is_sqlite:
+        pytest.skip("SQLite takes ids from max(id) under its write lock, without a round trip to a server")
+    fetches: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "nextval(" in statement:
+            fetches.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        results = run_in_one_batch(writer, [create(n) for n in range(1, 9)])
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    assert all(isinstance(r, int) for r in results), results
+    assert results == sorted(results) and len(set(results)) == 8
+    assert len(fetches) <= 3, fetches  # tickets and customers, then timeline entries and events

@@ -198,21 +198,12 @@ def reserve_many(db: Session, wanted: dict[type[Base], int]) -> dict[type[Base],
     wanted = {model: n for model, n in wanted.items() if n > 0}
     if not wanted:
         return {}
+    if db.get_bind().dialect.name == "postgresql":
+        return _reserve_from_sequences(db, wanted)
     names = [model.__table__.name for model in wanted]  # type: ignore[attr-defined]
     out: dict[type[Base], list[int]] = {}
     cursor = _cursor(db)
     try:
-        # Tables are ours, so their names are safe to inline; a bigserial key's sequence is <table>_id_seq.
-        if db.get_bind().dialect.name == "postgresql":
-            parts = [
-                f"SELECT {i}, nextval('{name}_id_seq') FROM generate_series(1, {int(n)})"
-                for i, (name, n) in enumerate(zip(names, wanted.values(), strict=True))
-            ]
-            cursor.execute(" UNION ALL ".join(parts))
-            ids: list[list[int]] = [[] for _ in names]
-            for i, value in cursor.fetchall():
-                ids[i].append(int(value))
-            return {model: sorted(got) for model, got in zip(wanted, ids, strict=True)}
         cursor.execute("SELECT " + ", ".join(f"(SELECT max(id) FROM {name})" for name in names))
         largest = cursor.fetchone()
     finally:
@@ -222,6 +213,41 @@ def reserve_many(db: Session, wanted: dict[type[Base], int]) -> dict[type[Base],
         pending = [getattr(obj, "id", None) for obj in db.new if isinstance(obj, model)]
         first = max([top or 0, *(i for i in pending if i is not None)]) + 1
         out[model] = list(range(first, first + n))
+    return out
+
+
+ID_POOL_HINT = "id_pool_hint"  # session.info key: how many more intakes of the same shape this transaction expects
+
+
+def _reserve_from_sequences(db: Session, wanted: dict[type[Base], int]) -> dict[type[Base], list[int]]:
+    """PostgreSQL: ids from each table's sequence, fetched ahead for the whole transaction when it says how
+    many intakes it still holds (``session.info[ID_POOL_HINT]``, set by the intake writer): a request that needs
+    n ids of a table then fetches n × that many, so a batch asks the sequences about once per table instead of
+    once per ticket. Ids fetched but not used are skipped, as
+    after any rollback: a sequence never hands out the same value twice, so gaps are its normal behaviour."""
+    pools: dict[type[Base], list[int]] = db.info.setdefault("id_pools", {})
+    ahead = max(int(db.info.get(ID_POOL_HINT, 1) or 1), 1)  # this request and the ones after it
+    fetch = {model: n * ahead for model, n in wanted.items() if len(pools.get(model, ())) < n}
+    if fetch:
+        cursor = _cursor(db)
+        try:
+            # Tables are ours, so their names are safe to inline; a bigserial key's sequence is <table>_id_seq.
+            parts = [
+                f"SELECT {i}, nextval('{model.__table__.name}_id_seq') FROM generate_series(1, {int(n)})"  # type: ignore[attr-defined]
+                for i, (model, n) in enumerate(fetch.items())
+            ]
+            cursor.execute(" UNION ALL ".join(parts))
+            got: list[list[int]] = [[] for _ in fetch]
+            for i, value in cursor.fetchall():
+                got[i].append(int(value))
+        finally:
+            cursor.close()
+        for model, ids in zip(fetch, got, strict=True):
+            pools[model] = sorted([*pools.get(model, ()), *ids])
+    out: dict[type[Base], list[int]] = {}
+    for model, n in wanted.items():
+        pool = pools[model]
+        out[model], pools[model] = pool[:n], pool[n:]
     return out
 
 

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     intake_writers: int = Field(
         default=0, ge=0, le=32, description="Intake writer threads per process (group commit); 0 = one"
     )
+    gil_switch_interval_ms: float = Field(
+        default=0.5,
+        gt=0,
+        le=100,
+        description="How long a server thread may hold Python's GIL before another runs (Python's default: 5)",
+    )
     sla_sweep_interval_seconds: int = Field(
         default=30,
         ge=0,

@@ -12,6 +12,7 @@ transaction holds the database's single write lock (BEGIN IMMEDIATE), which seri
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, case, select, text
@@ -21,7 +22,7 @@ from aftersales.agents.models import Agent
 from aftersales.kit.actor import Actor
 from aftersales.routing.rules import Candidate, choose
 from aftersales.tickets import repository as tickets_repo
-from aftersales.tickets.intake import must_not_wait, note_locks_held
+from aftersales.tickets.intake import batch_cache, must_not_wait, note_locks_held
 from aftersales.tickets.models import Ticket
 
 
@@ -47,9 +48,13 @@ _AGENT_LOCKED = _AGENT_ROW.with_for_update()
 _AGENT_LOCKED_NOWAIT = _AGENT_ROW.with_for_update(nowait=True)
 
 
-def candidates(db: Session, department: str, *, lock: bool = False) -> list[Candidate]:
+def candidates(db: Session, department: str, *, lock: bool = False, keep: list[Agent] | None = None) -> list[Candidate]:
+    """The department's agents who may own tickets, with their open loads; ``keep`` receives the Agent rows
+    (the session holds them only weakly, and assigning looks them up again)."""
     stmt = _CANDIDATES_LOCKED if lock and _is_pg(db) else _CANDIDATES
     agents = list(db.scalars(stmt, {"department": department}))
+    if keep is not None:
+        keep.extend(agents)
     loads = tickets_repo.open_load_by_agent(db, [a.id for a in agents])
     return [
         Candidate(
@@ -65,8 +70,9 @@ def candidates(db: Session, department: str, *, lock: bool = False) -> list[Cand
     ]
 
 
-def _still_has_room(db: Session, agent_id: int) -> bool:
-    """Lock the agent's row until commit and count its open tickets again, now that nobody else can assign.
+def _still_has_room(db: Session, agent_id: int) -> int | None:
+    """Lock the agent's row until commit and count its open tickets again, now that nobody else can assign:
+    the agent's open load if there is still room (the lock is then held until commit), else None.
 
     A full agent's lock is given back at once (rolling back to the savepoint releases it), so an intake holds
     at most one agent lock while it waits for another, and two intakes cannot deadlock. The savepoint is plain
@@ -78,13 +84,24 @@ def _still_has_room(db: Session, agent_id: int) -> bool:
         load = tickets_repo.open_load_by_agent(db, [agent_id]).get(agent_id, 0)
         if load < row.capacity:
             note_locks_held(db)
-            return True
+            return load
     db.execute(_ROLLBACK_TO_SAVEPOINT)
-    return False
+    return None
 
 
 def pick_agent(db: Session, ticket: Ticket) -> int | None:
-    pool = candidates(db, ticket.department)
+    """The agent a new ticket goes to (the caller assigns it at once), or None: it waits in the queue.
+
+    In an intake batch (tickets/intake.py) the department's candidates and their loads are read once per
+    batch and kept up to date in memory as the batch assigns; the batch discards them when one of its tickets
+    fails, since that ticket's assignment was rolled back. On SQLite the batch is the only writer, so the
+    counts stay exact; on PostgreSQL the chosen agent's load is counted again under its row lock as before."""
+    cache = batch_cache(db)
+    pools: dict[str, list[Candidate]] | None = cache.setdefault("routing", {}) if cache is not None else None
+    pool = pools.get(ticket.department) if pools is not None else None
+    if pool is None:
+        # In a batch, the Agent rows stay referenced with the cache, so assigning finds them in the session.
+        pool = candidates(db, ticket.department, keep=cache.setdefault("agents", []) if cache is not None else None)
     while True:
         chosen = choose(
             pool,
@@ -93,10 +110,21 @@ def pick_agent(db: Session, ticket: Ticket) -> int | None:
             customer_tier=ticket.customer_tier,
         )
         if chosen is None:
+            if pools is not None:
+                pools[ticket.department] = pool
             return None
-        if not _is_pg(db) or _still_has_room(db, chosen.agent_id):
-            return chosen.agent_id
-        pool = [c for c in pool if c.agent_id != chosen.agent_id]
+        load: int | None = chosen.open_load
+        if _is_pg(db):
+            load = _still_has_room(db, chosen.agent_id)
+            if load is None:
+                # Full, away or gone after all: not a candidate again in this pick or this batch.
+                pool = [replace(c, open_load=c.capacity) if c.agent_id == chosen.agent_id else c for c in pool]
+                continue
+        if pools is not None and load is not None:
+            pools[ticket.department] = [
+                replace(c, open_load=load + 1) if c.agent_id == chosen.agent_id else c for c in pool
+            ]
+        return chosen.agent_id
 
 
 def drain_queue(db: Session, department: str, now: datetime, *, limit: int = 50) -> list[int]:

@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from aftersales.kit.db import Database
+from aftersales.kit.db import ID_POOL_HINT, Database
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,16 @@ MAX_BATCH = 64
 def must_not_wait(db: Session) -> bool:
     """Whether this transaction already holds row locks of a batch and so must not wait for another one."""
     return bool(db.info.get("intake_holds_locks"))
+
+
+def batch_cache(db: Session) -> dict[str, Any] | None:
+    """Where a use case may keep what it read for the next tickets of the same batch (routing keeps the
+    candidates and their loads), or None outside a batch. Emptied whenever a ticket of the batch fails, since
+    what was cached may include that ticket's rolled-back work."""
+    if not db.info.get("intake_batch"):
+        return None
+    cache: dict[str, Any] = db.info.setdefault("intake_batch_cache", {})
+    return cache
 
 
 def note_locks_held(db: Session) -> None:
@@ -175,11 +185,13 @@ class IntakeWriter:
         deferred: list[_Job] = []
         try:
             for i, job in enumerate(batch):
+                session.info[ID_POOL_HINT] = len(batch) - i  # ids are fetched ahead for the rest of the batch
                 try:
                     with session.begin_nested():
                         value = job.work(session)
                     results.append((job, (True, value)))
                 except Exception as exc:
+                    session.info.pop("intake_batch_cache", None)  # see batch_cache
                     if _is_lock_wait_failure(exc) and job.retries < 3 and len(batch) > 1:
                         job.retries += 1
                         deferred = batch[i:]
