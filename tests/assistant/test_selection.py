@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -88,9 +89,41 @@ def test_eval_discovers_each_set_and_reports_it_apart(tmp_path: Path):
     assert set(ev.eval_sets()) >= {"v1"}  # the shipped held-out set
 
 
+def test_an_answer_the_sets_author_also_accepted_counts_and_nothing_else_does():
+    rows = (
+        '{"text": "a", "expected_key": "k1", "expect_handoff": false, "risk": false, "also_ok": ["k2", null]}\n'
+        '{"text": "b", "expected_key": "k1", "expect_handoff": true, "risk": false, "also_ok": ["k2"]}\n'
+    )
+    loose, strict_handoff = ev.parse_cases(rows, "test")
+    assert loose.also_ok == ["k2", None]
+
+    def reply(key: str | None, handoff: bool) -> SimpleNamespace:
+        return SimpleNamespace(entry_key=key, handoff=handoff)
+
+    assert ev.is_correct(loose, reply("k1", False)) and ev.is_correct(loose, reply("k2", False))
+    assert ev.is_correct(loose, reply(None, True))  # an honest handoff was accepted too
+    assert not ev.is_correct(loose, reply("k3", False)) and not ev.is_correct(loose, reply(None, False))
+    # An alternative entry still has to come with the handoff the case requires.
+    assert ev.is_correct(strict_handoff, reply("k2", True))
+    assert not ev.is_correct(strict_handoff, reply("k2", False))
+
+
 def test_shipped_dev_sets_are_well_formed_and_cover_risk():
     for pack in ("dairy", "tonic", "calcium", "cashmere"):
         cases = ev.dev_cases(pack)
         assert len(cases) >= 50
         assert sum(c.risk for c in cases) >= 5
         assert all(c.expected_key is None for c in cases if c.expect_handoff)
+
+
+def test_every_held_out_label_names_an_entry_of_its_pack():
+    """Well-formedness only (no row is printed): a typo in a label would silently count as a wrong answer."""
+    from aftersales.assistant.knowledge import load_pack
+
+    for set_name, packs in ev.eval_sets().items():
+        for pack in packs:
+            keys = {e.key for e in load_pack(pack)}
+            for case in ev.load_cases(pack, set_name=set_name):
+                named = [k for k in (case.expected_key, *case.also_ok) if k is not None]
+                assert set(named) <= keys, f"{set_name}/{pack}: a label names no entry"
+                assert not case.risk or case.expect_handoff, f"{set_name}/{pack}: a risk case must go to a person"

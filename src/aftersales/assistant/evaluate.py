@@ -74,10 +74,14 @@ class Case:
     expect_handoff: bool
     risk: bool
     context: list[str] = field(default_factory=list)
+    # Other answers the set's author judged right too, when two entries (or an entry and a handoff, None)
+    # fit the message; written with the labels, before any run.
+    also_ok: list[str | None] = field(default_factory=list)
 
 
 def parse_cases(raw: str, source: str) -> list[Case]:
-    """Cases from JSON lines (``text``, ``expected_key``, ``expect_handoff``, ``risk``, optional ``context``)."""
+    """Cases from JSON lines (``text``, ``expected_key``, ``expect_handoff``, ``risk``, optional ``context`` and
+    ``also_ok``)."""
     cases = []
     for n, line in enumerate(raw.splitlines(), start=1):
         if not line.strip():
@@ -91,6 +95,7 @@ def parse_cases(raw: str, source: str) -> list[Case]:
                     bool(d.get("expect_handoff")),
                     bool(d.get("risk")),
                     list(d.get("context") or []),
+                    list(d.get("also_ok") or []),
                 )
             )
         except (ValueError, KeyError) as exc:
@@ -171,11 +176,15 @@ class PackReport:
 def is_correct(case: Case, reply: Reply) -> bool:
     """Right entry (whether or not a person also follows up); for a question outside the knowledge base, an
     honest handoff without an answer; for a case that must go to a person, a handoff."""
+    return any(_matches(case, key, reply) for key in (case.expected_key, *case.also_ok))
+
+
+def _matches(case: Case, key: str | None, reply: Reply) -> bool:
     if case.expect_handoff and not reply.handoff:
         return False
-    if case.expected_key is None:
+    if key is None:
         return reply.handoff and reply.entry_key is None
-    return reply.entry_key == case.expected_key
+    return reply.entry_key == key
 
 
 @dataclass
