@@ -214,3 +214,20 @@ def test_emotion_lexicon_handles_negation():
 def test_a_hotline_number_inside_a_phone_number_is_not_a_risk():
     assert detect_risks("订单号SMP202611200001 手机13812345601") == []
     assert {r.kind for r in detect_risks("我已经打了12345热线")} == {"regulator"}
+
+
+def test_chat_shorthand_is_written_out_but_order_numbers_and_sizes_are_not():
+    from aftersales.assistant.text import normalise
+
+    assert normalise("kf 在吗 奶没到 TK") == "客服 在吗 奶没到 退款"
+    assert normalise("肿么退货") == "怎么退货"
+    assert normalise("订单 DD20261101 XL码 想换") == "订单 DD20261101 XL码 想换"
+
+
+def test_a_named_thing_the_entry_never_mentions_goes_to_a_person(mini_assistant):
+    from aftersales.assistant.text import specifics
+
+    assert specifics("能跟维生素C一起吃吗") == [("维生素c", "维c", "vc")]
+    assert specifics("VC能一起吃吗") and not specifics("维生素D要一起补吗")
+    reply, _ = ask(mini_assistant, "能开增值税发票吗 顺丰寄过来吗")
+    assert reply.handoff and reply.entry_key is None

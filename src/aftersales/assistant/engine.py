@@ -31,7 +31,7 @@ from aftersales.assistant.signals import (
     tells_of_event,
 )
 from aftersales.assistant.slots import Slots, extract
-from aftersales.assistant.text import classifier_features, words
+from aftersales.assistant.text import classifier_features, normalise, specifics, words
 
 ANSWER_THRESHOLD = 0.35  # on dev and CV (see README): dev flat from 0.30 to 0.35, the higher kept; CV rises below
 RISK_ENTRY_THRESHOLD = 0.3
@@ -268,6 +268,7 @@ class Assistant:
         self._alias_cache: dict[tuple[tuple[str, str], ...], dict[str, ProductFacts]] = {}
         self._slot_word_cache: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         self._entry_values: dict[tuple[int, int, bool], frozenset[str]] = {}
+        self._entry_text: dict[str, str] = {}
         self._ranker: LogisticRegression | None = None
         self._confidence = self._train_confidence(kb_texts, kb_labels, examples, confidence_samples, seed)
 
@@ -627,6 +628,7 @@ class Assistant:
 
     def respond(self, state: DialogueState, text: str, ctx: CustomerContext) -> Reply:
         """Answer one customer message; updates ``state`` in place."""
+        text = normalise(text)
         u = self.understand(text, state, ctx)
         reply = self._decide(state, u, ctx)
         state.slots = u.slots.as_dict()
@@ -659,6 +661,15 @@ class Assistant:
         ):
             # Retrieval and the classifier disagree and the classifier is sure: better a person than a wrong answer.
             confident = u.intent in SMALLTALK or u.intent == "contact_human"
+        if (
+            confident
+            and u.entry is not None
+            and not is_handoff_entry(u.entry)
+            and self._names_unknown(u.query, u.entry)
+        ):
+            # The question names a thing (a courier, another supplement, a form the catalogue does not sell) that
+            # the entry never mentions: the entry answers a neighbouring question, so a person answers this one.
+            confident = False
         entry = u.entry if confident else None
         answer = self._answer_text(entry, u, ctx, state) if entry else None
 
@@ -815,6 +826,16 @@ class Assistant:
             if kinds & {"adverse_reaction", "hospital", "media", "regulator", "legal", "knowledge_base"}
             else "consultation",
         )
+
+    def _names_unknown(self, text: str, entry: Entry) -> bool:
+        """Whether the text names one of ``text.SPECIFICS`` that the entry's phrasings, answer and tags do not."""
+        named = specifics(text)
+        if not named:
+            return False
+        known = self._entry_text.get(entry.key)
+        if known is None:
+            known = self._entry_text[entry.key] = "\n".join([*entry.questions, entry.answer, *entry.tags]).lower()
+        return any(not any(s in known for s in group) for group in named)
 
     # ---------------------------------------------------------------- grounded answers
 

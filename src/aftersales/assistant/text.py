@@ -206,3 +206,119 @@ def baseline_tokens(text: str) -> list[str]:
     """The plain BM25 baseline's view: jieba words only, nothing else."""
     warm_up()
     return [t for t in jieba.lcut(text.lower()) if _KEEP.fullmatch(t)]
+
+
+# Chat shorthand customers type (pinyin initials, internet spellings), rewritten to the words the knowledge base
+# uses before anything reads the message: "kf 在吗 奶没到 tk" -> "客服 在吗 奶没到 退款". Latin abbreviations count
+# only as whole tokens (never inside an order number, a SKU or a size such as XL).
+SLANG_LATIN: dict[str, str] = {
+    "kf": "客服",
+    "rg": "人工",
+    "zrg": "转人工",
+    "tk": "退款",
+    "th": "退货",
+    "hh": "换货",
+    "thh": "退换货",
+    "fh": "发货",
+    "wl": "物流",
+    "kd": "快递",
+    "yh": "优惠",
+    "bzq": "保质期",
+    "zp": "正品",
+    "sh": "售后",
+    "dd": "订单",
+    "ej": "阿胶",
+}
+SLANG_CJK: dict[str, str] = {
+    "肿么": "怎么",
+    "咋整": "怎么办",
+    "咋弄": "怎么办",
+    "木有": "没有",
+    "神马": "什么",
+    "酱紫": "这样",
+    "介个": "这个",
+    "保质其": "保质期",
+    "保值期": "保质期",
+}
+_LATIN_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,3}(?![A-Za-z0-9])")
+_SLANG_CJK = re.compile("|".join(sorted(map(re.escape, SLANG_CJK), key=len, reverse=True)))
+
+
+def normalise(text: str) -> str:
+    """The message with chat shorthand written out (see ``SLANG_LATIN``, ``SLANG_CJK``); anything else unchanged."""
+    text = _LATIN_RUN.sub(lambda m: SLANG_LATIN.get(m.group(0).lower(), m.group(0)), text)
+    return _SLANG_CJK.sub(lambda m: SLANG_CJK[m.group(0)], text)
+
+
+# Named things a customer may ask about that an answer must itself mention to be an answer: couriers, nutrients and
+# supplements, materials and product forms the catalogue does not sell. "能跟维生素C一起吃吗" retrieved beside the
+# vitamin-D entry, "能发顺丰吗" beside the shipping times and "阿胶粉和阿胶块有啥区别" beside the cake-vs-block entry
+# are not answered by them: the never-invent rule sends such a question to a person unless the entry names the thing.
+# Each group lists spellings of one thing; the entry may use any of them.
+SPECIFICS: tuple[tuple[str, ...], ...] = (
+    ("顺丰",),
+    ("中通",),
+    ("圆通",),
+    ("韵达",),
+    ("申通",),
+    ("极兔",),
+    ("德邦",),
+    ("京东快递", "京东物流"),
+    ("邮政", "ems"),
+    ("维生素c", "维c", "vc"),
+    ("维生素e", "维e"),
+    ("维生素b", "b族"),
+    ("维生素a",),
+    ("维生素k", "k2"),
+    ("鱼油",),
+    ("叶酸",),
+    ("dha",),
+    ("益生菌",),
+    ("蛋白粉",),
+    ("钙镁", "镁"),
+    ("铁剂", "补铁"),
+    ("乳钙",),
+    ("海藻钙",),
+    ("葡萄糖酸钙",),
+    ("骨胶原", "胶原蛋白"),
+    ("阿胶粉",),
+    ("阿胶浆",),
+    ("阿胶胶囊",),
+    ("阿胶片",),
+    ("鹿茸",),
+    ("燕窝",),
+    ("人参", "西洋参"),
+    ("羊奶",),
+    ("奶粉",),
+    ("豆奶",),
+    ("燕麦奶",),
+    ("奶酪",),
+    ("黄油",),
+    ("冰淇淋",),
+    ("真丝", "桑蚕丝"),
+    ("牦牛绒",),
+    ("驼绒", "骆驼绒"),
+    ("羊驼",),
+    ("马海毛",),
+    ("兔毛", "兔绒"),
+    ("貂绒", "水貂"),
+    ("纯棉",),
+    ("羽绒",),
+)
+_SPECIFIC_LATIN = {s for group in SPECIFICS for s in group if s.isascii()}
+
+
+def specifics(text: str) -> list[tuple[str, ...]]:
+    """The SPECIFICS groups a message names (lower-cased; a Latin spelling only as a whole token)."""
+    lowered = text.lower()
+    found = []
+    for group in SPECIFICS:
+        for s in group:
+            if s in _SPECIFIC_LATIN:
+                if re.search(rf"(?<![a-z0-9]){re.escape(s)}(?![a-z0-9])", lowered):
+                    found.append(group)
+                    break
+            elif s in lowered:
+                found.append(group)
+                break
+    return found
