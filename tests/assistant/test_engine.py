@@ -231,3 +231,11 @@ def test_a_named_thing_the_entry_never_mentions_goes_to_a_person(mini_assistant)
     assert specifics("VC能一起吃吗") and not specifics("维生素D要一起补吗")
     reply, _ = ask(mini_assistant, "能开增值税发票吗 顺丰寄过来吗")
     assert reply.handoff and reply.entry_key is None
+
+
+def test_a_symptom_asked_about_as_a_possibility_is_not_a_risk_but_one_that_happened_is():
+    assert not detect_risks("补钙会不会长结石啊 网上说的")
+    assert not detect_risks("乳糖不耐受喝你们奶会不会拉肚子")
+    assert detect_risks("宝宝喝了会不会过敏 现在身上起红点")
+    assert detect_risks("我吃了会不会中毒")
+    assert detect_risks("宝宝吃这个会不会过敏")  # an allergy depends on the person
