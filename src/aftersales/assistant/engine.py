@@ -45,6 +45,7 @@ ENTRY_MODEL_WEIGHT = 0.5
 FOLD_EXCLUDE = True
 FOLLOW_UP_RANKS = True
 ENTRY_WORDS = True
+PRODUCT_SCOPE = True  # a kind of product named without an alias rules out entries written for another product
 RANKER = True  # learn the candidate order from the knowledge base (see ``_train_confidence``)
 VETO = 1.01  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
 OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's business" wins at an even chance
@@ -530,6 +531,31 @@ class Assistant:
             confidence = max(confidence, self.threshold)
         return resolution.query, hits, probs, confidence
 
+    def _scope_to_named_kind(
+        self, text: str, hits: list[Hit], probs: dict[str, float], ctx: CustomerContext
+    ) -> tuple[list[Hit], float]:
+        """No catalogue alias is named, but a kind of product is ("羊绒衫", "钙片"): an entry written for a product
+        whose phrasings never name that kind ("大衣不穿的时候怎么挂" for "羊绒衫不穿的时候怎么收纳") goes behind
+        the rest. Nothing is defaulted: entries for no product, and entries whose phrasings use the word, keep
+        their places."""
+        slot_words = self._slot_words(ctx.catalogue)
+        named = {m.value for m in followup.mentions(text.lower(), slot_words) if m.kind == "product"}
+        if not named or not hits:
+            return hits, self._confidence_of(hits[:5], probs)
+
+        def elsewhere(h: Hit) -> bool:
+            e = self.entries[h.entry]
+            return bool(e.products) and not (named & self._values_of(h.entry, slot_words))
+
+        if not elsewhere(hits[0]):
+            return hits, self._confidence_of(hits[:5], probs)
+        hits = sorted(hits, key=elsewhere)
+        # As for follow-ups: the ranker's scores go to the candidates in this order, so the confidence model does not
+        # read the deliberate demotion as doubt.
+        scores = sorted((h.rank_score for h in hits), reverse=True)
+        hits = [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
+        return hits, self._confidence_of(hits[:5], probs)
+
     @staticmethod
     def is_follow_up(text: str) -> bool:
         t = text.strip()
@@ -582,6 +608,8 @@ class Assistant:
             # written for another product: "浓缩酸奶能放几天" must not get the fresh milk's shelf life.
             product = named_product(text, aliases) or (named_product(query, aliases) if follow_up else None)
             hits, probs, confidence = self._understand_query(query, text if follow_up else "", product)
+            if product is None and PRODUCT_SCOPE:
+                hits, confidence = self._scope_to_named_kind(text, hits, probs, ctx)
             if follow_up:
                 # "那怎么加热呢" asks a question of its own: when it is answered alone, it is not bent to the topic.
                 alone = self._understand_query(text, "", named_product(text, aliases))
