@@ -46,6 +46,8 @@ FOLD_EXCLUDE = True
 FOLLOW_UP_RANKS = True
 ENTRY_WORDS = True
 PRODUCT_SCOPE = True  # a kind of product named without an alias rules out entries written for another product
+PRODUCT_RANKS = True
+OWN_ENTRY_MIN = 0.5  # the named product's own entry goes first only if the ranker rates it this near the top
 RANKER = True  # learn the candidate order from the knowledge base (see ``_train_confidence``)
 VETO = 1.01  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
 OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's business" wins at an even chance
@@ -585,8 +587,13 @@ class Assistant:
                     ),
                     None,
                 )
-                if own is not None:
+                if own is not None and hits[own].rank_score >= OWN_ENTRY_MIN * hits[0].rank_score:
                     hits.insert(0, hits.pop(own))
+            if PRODUCT_RANKS and not emphasis:
+                # As for follow-ups: the ranker's scores go to the candidates in the product's order, so the
+                # confidence model does not read the deliberate reordering as doubt.
+                scores = sorted((h.rank_score for h in hits), reverse=True)
+                hits = [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
         if emphasis:
             # The answer to a follow-up must mention what the follow-up asks about: phrasings that contain one
             # of its words go first, the topic's best match ("每天喝多少") only after them.
