@@ -239,3 +239,12 @@ def test_a_symptom_asked_about_as_a_possibility_is_not_a_risk_but_one_that_happe
     assert detect_risks("宝宝喝了会不会过敏 现在身上起红点")
     assert detect_risks("我吃了会不会中毒")
     assert detect_risks("宝宝吃这个会不会过敏")  # an allergy depends on the person
+
+
+def test_a_datum_no_answer_gives_is_asked_of_a_person():
+    from aftersales.assistant.text import asked_facts
+
+    assert asked_facts("用的什么快递") and asked_facts("退货地址给一下") and asked_facts("客服电话是多少")
+    assert not asked_facts("快递多久能到")
+    assert not asked_facts("用的什么快递")[0].search("现货订单付款后48小时内发货")
+    assert asked_facts("用的什么快递")[0].search("默认发顺丰")

@@ -31,7 +31,7 @@ from aftersales.assistant.signals import (
     tells_of_event,
 )
 from aftersales.assistant.slots import Slots, extract
-from aftersales.assistant.text import classifier_features, normalise, specifics, words
+from aftersales.assistant.text import asked_facts, classifier_features, normalise, specifics, words
 
 ANSWER_THRESHOLD = 0.35  # on dev and CV (see README): dev flat from 0.30 to 0.35, the higher kept; CV rises below
 RISK_ENTRY_THRESHOLD = 0.3
@@ -863,14 +863,19 @@ class Assistant:
         )
 
     def _names_unknown(self, text: str, entry: Entry) -> bool:
-        """Whether the text names one of ``text.SPECIFICS`` that the entry's phrasings, answer and tags do not."""
+        """Whether the text names one of ``text.SPECIFICS`` that the entry's phrasings, answer and tags do not, or
+        asks for a datum (``text.ASKED_FACTS``: courier, return address, phone number) its answer does not give."""
         named = specifics(text)
-        if not named:
+        needs = asked_facts(text)
+        if not named and not needs:
             return False
         known = self._entry_text.get(entry.key)
         if known is None:
             known = self._entry_text[entry.key] = "\n".join([*entry.questions, entry.answer, *entry.tags]).lower()
-        return any(not any(s in known for s in group) for group in named)
+        answer = entry.answer.lower()
+        return any(not any(s in known for s in group) for group in named) or any(
+            not pattern.search(answer) for pattern in needs
+        )
 
     # ---------------------------------------------------------------- grounded answers
 

@@ -322,3 +322,25 @@ def specifics(text: str) -> list[tuple[str, ...]]:
                 found.append(group)
                 break
     return found
+
+
+_COURIERS = "|".join(s for group in SPECIFICS[:9] for s in group)
+# Questions that ask for one piece of data (which courier, the return address, a phone number): an entry answers
+# them only if its text holds such a datum; "用的什么快递" is not answered by the shipping times.
+ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"(什么|哪家|哪个|啥)快递|快递公司|(什么|哪家)物流"), re.compile(_COURIERS)),
+    (
+        re.compile(r"退货地址|退回地址|寄回(的|去的)?地址|售后地址|寄到哪(里|儿)|(地址|邮寄地址)(给|发)(我|一下)"),
+        re.compile(r"[省市区路号]\d|\d+号|地址[:：]"),
+    ),
+    (
+        re.compile(r"(电话|热线|手机号)(号码)?(是)?多少|(客服|售后|门店)(的)?(电话|热线)"),
+        re.compile(r"\d{3,4}-?\d{7,8}|400-?\d{3}-?\d{4}|1\d{10}"),
+    ),
+)
+
+
+def asked_facts(text: str) -> list[re.Pattern[str]]:
+    """For each kind of datum the message asks for, the pattern an answer's text must match."""
+    lowered = text.lower()
+    return [needs for asks, needs in ASKED_FACTS if asks.search(lowered)]
