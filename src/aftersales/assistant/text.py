@@ -304,6 +304,8 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("貂绒", "水貂"),
     ("纯棉",),
     ("羽绒",),
+    # Something the customer made at home from the product: the catalogue's facts are not its facts.
+    ("自己做", "自制", "自己熬", "熬好", "熬成", "做好的", "蒸好的", "自己煮"),
 )
 _SPECIFIC_LATIN = {s for group in SPECIFICS for s in group if s.isascii()}
 
