@@ -248,3 +248,12 @@ def test_a_datum_no_answer_gives_is_asked_of_a_person():
     assert not asked_facts("快递多久能到")
     assert not asked_facts("用的什么快递")[0].search("现货订单付款后48小时内发货")
     assert asked_facts("用的什么快递")[0].search("默认发顺丰")
+
+
+def test_an_upcoming_promotion_is_announced_with_its_start_date_and_another_festival_is_not_answered(mini_assistant):
+    before, _ = ask(mini_assistant, "双十一有什么活动", context=ctx(today=date(2026, 10, 20)))
+    assert before.entry_key == "double-eleven" and "11月1日开始" in before.text and not before.handoff
+    too_early, _ = ask(mini_assistant, "双十一有什么活动", context=ctx(today=date(2026, 6, 1)))
+    assert too_early.entry_key != "double-eleven"
+    other, _ = ask(mini_assistant, "618有什么活动", context=ctx(today=date(2026, 11, 5)))
+    assert other.entry_key != "double-eleven" and other.handoff

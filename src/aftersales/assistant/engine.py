@@ -48,6 +48,7 @@ ENTRY_WORDS = True
 PRODUCT_SCOPE = True  # a kind of product named without an alias rules out entries written for another product
 PRODUCT_RANKS = True
 OWN_ENTRY_MIN = 0.5  # the named product's own entry goes first only if the ranker rates it this near the top
+ANNOUNCE_DAYS = 60  # an upcoming promotion starting within this many days is announced with its dates (0: never)
 RANKER = True  # learn the candidate order from the knowledge base (see ``_train_confidence``)
 VETO = 1.01  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
 OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's business" wins at an even chance
@@ -512,7 +513,7 @@ class Assistant:
                 position[h.doc],
             )
 
-        hits = sorted((h for h in hits if self.entries[h.entry].valid_on(ctx.today)), key=order)[:5]
+        hits = sorted((h for h in hits if givable(self.entries[h.entry], ctx.today)), key=order)[:5]
         if FOLLOW_UP_RANKS:
             # The order above, not the ranker's (which read the rewritten question alone), says which candidate
             # answers: the ranker's scores go to the candidates in that order, so the confidence model does not
@@ -636,8 +637,9 @@ class Assistant:
             hits2, probs2, confidence2 = self._understand_query(joined, text, product2)
             if confidence2 >= self.threshold:
                 query, hits, probs, confidence, follow_up = joined, hits2, probs2, confidence2, True
-        # Valid-from/to: an entry outside its dates is never given; the next valid hit takes its place.
-        valid = [h for h in hits if self.entries[h.entry].valid_on(ctx.today)]
+        # Valid-from/to: an entry outside its dates is never given (an upcoming promotion is announced as such, see
+        # ``givable``); the next valid hit takes its place.
+        valid = [h for h in hits if givable(self.entries[h.entry], ctx.today)]
         if len(valid) != len(hits):
             hits = valid
             confidence = self._confidence_of(hits, probs)
@@ -894,6 +896,9 @@ class Assistant:
         if rendered.text is None:
             return None
         text = rendered.text
+        if not entry.valid_on(ctx.today) and entry.valid_from is not None:
+            start = entry.valid_from
+            text = f"这个活动{start.month}月{start.day}日开始，目前还没有开始，活动安排如下：\n{text}"
         if entry.intent in ORDER_INTENTS:
             data = self._order_line(u, ctx)
             if data:
@@ -1016,6 +1021,22 @@ class Assistant:
             flow_result=result,
             ticket_kind="return" if name == "return" else "complaint",
         )
+
+
+def givable(entry: Entry, today: date) -> bool:
+    """An entry within its dates; or a promotion that starts within ANNOUNCE_DAYS, which is given with its start
+    date said first ("双十二有活动吗" asked in November learns the coming offer and that it has not begun). A
+    promotion that has ended is never given."""
+    if entry.valid_on(today):
+        return True
+    start = entry.valid_from
+    return (
+        bool(ANNOUNCE_DAYS)
+        and entry.intent == "promotion"
+        and start is not None
+        and today < start
+        and (start - today).days <= ANNOUNCE_DAYS
+    )
 
 
 def is_handoff_entry(entry: Entry) -> bool:

@@ -304,6 +304,15 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("貂绒", "水貂"),
     ("纯棉",),
     ("羽绒",),
+    # Shopping festivals and offers: an offer for one occasion does not answer a question about another.
+    ("双十一", "双11"),
+    ("双十二", "双12"),
+    ("618",),
+    ("年货节", "春节", "过年", "新年", "新春"),
+    ("中秋",),
+    ("国庆",),
+    ("新人", "首单", "新客"),
+    ("会员日",),
     # Something the customer made at home from the product: the catalogue's facts are not its facts.
     ("自己做", "自制", "自己熬", "熬好", "熬成", "做好的", "蒸好的", "自己煮"),
 )
