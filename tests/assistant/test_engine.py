@@ -257,3 +257,10 @@ def test_an_upcoming_promotion_is_announced_with_its_start_date_and_another_fest
     assert too_early.entry_key != "double-eleven"
     other, _ = ask(mini_assistant, "618有什么活动", context=ctx(today=date(2026, 11, 5)))
     assert other.entry_key != "double-eleven" and other.handoff
+
+
+def test_made_to_order_and_personal_calculations_go_to_a_person():
+    from aftersales.assistant.text import asked_facts, specifics
+
+    assert specifics("能不能定制一款无糖的") and asked_facts("帮我算一下我一天吃了多少钙")
+    assert not asked_facts("帮我查一下订单")

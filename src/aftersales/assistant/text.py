@@ -313,6 +313,8 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("国庆",),
     ("新人", "首单", "新客"),
     ("会员日",),
+    # Made to order: no entry offers it unless it says so.
+    ("定制", "订制", "专门做一款", "改款"),
     # Something the customer made at home from the product: the catalogue's facts are not its facts.
     ("自己做", "自制", "自己熬", "熬好", "熬成", "做好的", "蒸好的", "自己煮"),
 )
@@ -336,7 +338,7 @@ def specifics(text: str) -> list[tuple[str, ...]]:
 
 
 _COURIERS = "|".join(s for group in SPECIFICS[:9] for s in group)
-# Questions that ask for one piece of data (which courier, the return address, a phone number): an entry answers
+# Questions that ask for one piece of data (which courier, the return address, a phone number, a calculation): an entry answers
 # them only if its text holds such a datum; "用的什么快递" is not answered by the shipping times.
 ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"(什么|哪家|哪个|啥)快递|快递公司|(什么|哪家)物流"), re.compile(_COURIERS)),
@@ -344,6 +346,8 @@ ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"退货地址|退回地址|寄回(的|去的)?地址|售后地址|寄到哪(里|儿)|(地址|邮寄地址)(给|发)(我|一下)"),
         re.compile(r"[省市区路号]\d|\d+号|地址[:：]"),
     ),
+    # A calculation for this customer ("帮我算一下我一天吃了多少钙"): a tool or a person does it, not an entry.
+    (re.compile(r"帮我(计算|算一下|算算|算下|算)"), re.compile(r"(?!)")),
     (
         re.compile(r"(电话|热线|手机号)(号码)?(是)?多少|(客服|售后|门店)(的)?(电话|热线)"),
         re.compile(r"\d{3,4}-?\d{7,8}|400-?\d{3}-?\d{4}|1\d{10}"),
