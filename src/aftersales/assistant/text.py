@@ -338,8 +338,8 @@ def specifics(text: str) -> list[tuple[str, ...]]:
 
 
 _COURIERS = "|".join(s for group in SPECIFICS[:9] for s in group)
-# Questions that ask for one piece of data (which courier, the return address, a phone number, a calculation): an entry answers
-# them only if its text holds such a datum; "用的什么快递" is not answered by the shipping times.
+# Questions that ask for one piece of data (which courier, the return address, a phone number, a calculation): an
+# entry answers them only if its text holds such a datum; "用的什么快递" is not answered by the shipping times.
 ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"(什么|哪家|哪个|啥)快递|快递公司|(什么|哪家)物流"), re.compile(_COURIERS)),
     (
