@@ -31,7 +31,7 @@ from aftersales.assistant.signals import (
     tells_of_event,
 )
 from aftersales.assistant.slots import Slots, extract
-from aftersales.assistant.text import asked_facts, classifier_features, normalise, specifics, words
+from aftersales.assistant.text import OCCASIONS, asked_facts, classifier_features, normalise, specifics, words
 
 ANSWER_THRESHOLD = 0.35  # on dev and CV (see README): dev flat from 0.30 to 0.35, the higher kept; CV rises below
 RISK_ENTRY_THRESHOLD = 0.3
@@ -870,7 +870,7 @@ class Assistant:
     def _names_unknown(self, text: str, entry: Entry) -> bool:
         """Whether the text names one of ``text.SPECIFICS`` that the entry's phrasings, answer and tags do not, or
         asks for a datum (``text.ASKED_FACTS``: courier, return address, phone number) its answer does not give."""
-        named = specifics(text)
+        named = specifics(text) + (specifics(text, OCCASIONS) if entry.intent == "promotion" else [])
         needs = asked_facts(text)
         if not named and not needs:
             return False

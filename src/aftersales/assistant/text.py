@@ -289,7 +289,6 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("燕窝",),
     ("人参", "西洋参"),
     ("羊奶",),
-    ("奶粉",),
     ("豆奶",),
     ("燕麦奶",),
     ("奶酪",),
@@ -304,7 +303,14 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("貂绒", "水貂"),
     ("纯棉",),
     ("羽绒",),
-    # Shopping festivals and offers: an offer for one occasion does not answer a question about another.
+    # Made to order: no entry offers it unless it says so.
+    ("定制", "订制", "专门做一款", "改款"),
+    # Something the customer made at home from the product: the catalogue's facts are not its facts.
+    ("自己做", "自制", "自己熬", "熬好", "熬成", "做好的", "蒸好的", "自己煮"),
+)
+# Shopping festivals and offers, checked against promotion entries only: an offer for one occasion does not answer
+# a question about another ("双十一的满减还有吗" is not the 双十二 offer), while "春节期间发货吗" may be about delivery.
+OCCASIONS: tuple[tuple[str, ...], ...] = (
     ("双十一", "双11"),
     ("双十二", "双12"),
     ("618",),
@@ -313,19 +319,15 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("国庆",),
     ("新人", "首单", "新客"),
     ("会员日",),
-    # Made to order: no entry offers it unless it says so.
-    ("定制", "订制", "专门做一款", "改款"),
-    # Something the customer made at home from the product: the catalogue's facts are not its facts.
-    ("自己做", "自制", "自己熬", "熬好", "熬成", "做好的", "蒸好的", "自己煮"),
 )
-_SPECIFIC_LATIN = {s for group in SPECIFICS for s in group if s.isascii()}
+_SPECIFIC_LATIN = {s for group in (*SPECIFICS, *OCCASIONS) for s in group if s.isascii()}
 
 
-def specifics(text: str) -> list[tuple[str, ...]]:
-    """The SPECIFICS groups a message names (lower-cased; a Latin spelling only as a whole token)."""
+def specifics(text: str, groups: tuple[tuple[str, ...], ...] = SPECIFICS) -> list[tuple[str, ...]]:
+    """The groups (default SPECIFICS) a message names (lower-cased; a Latin spelling only as a whole token)."""
     lowered = text.lower()
     found = []
-    for group in SPECIFICS:
+    for group in groups:
         for s in group:
             if s in _SPECIFIC_LATIN:
                 if re.search(rf"(?<![a-z0-9]){re.escape(s)}(?![a-z0-9])", lowered):
