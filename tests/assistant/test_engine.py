@@ -214,3 +214,53 @@ def test_emotion_lexicon_handles_negation():
 def test_a_hotline_number_inside_a_phone_number_is_not_a_risk():
     assert detect_risks("订单号SMP202611200001 手机13812345601") == []
     assert {r.kind for r in detect_risks("我已经打了12345热线")} == {"regulator"}
+
+
+def test_chat_shorthand_is_written_out_but_order_numbers_and_sizes_are_not():
+    from aftersales.assistant.text import normalise
+
+    assert normalise("kf 在吗 奶没到 TK") == "客服 在吗 奶没到 退款"
+    assert normalise("肿么退货") == "怎么退货"
+    assert normalise("订单 DD20261101 XL码 想换") == "订单 DD20261101 XL码 想换"
+
+
+def test_a_named_thing_the_entry_never_mentions_goes_to_a_person(mini_assistant):
+    from aftersales.assistant.text import specifics
+
+    assert specifics("能跟维生素C一起吃吗") == [("维生素c", "维c", "vc")]
+    assert specifics("VC能一起吃吗") and not specifics("维生素D要一起补吗")
+    reply, _ = ask(mini_assistant, "能开增值税发票吗 顺丰寄过来吗")
+    assert reply.handoff and reply.entry_key is None
+
+
+def test_a_symptom_asked_about_as_a_possibility_is_not_a_risk_but_one_that_happened_is():
+    assert not detect_risks("补钙会不会长结石啊 网上说的")
+    assert not detect_risks("乳糖不耐受喝你们奶会不会拉肚子")
+    assert detect_risks("宝宝喝了会不会过敏 现在身上起红点")
+    assert detect_risks("我吃了会不会中毒")
+    assert detect_risks("宝宝吃这个会不会过敏")  # an allergy depends on the person
+
+
+def test_a_datum_no_answer_gives_is_asked_of_a_person():
+    from aftersales.assistant.text import asked_facts
+
+    assert asked_facts("用的什么快递") and asked_facts("退货地址给一下") and asked_facts("客服电话是多少")
+    assert not asked_facts("快递多久能到")
+    assert not asked_facts("用的什么快递")[0].search("现货订单付款后48小时内发货")
+    assert asked_facts("用的什么快递")[0].search("默认发顺丰")
+
+
+def test_an_upcoming_promotion_is_announced_with_its_start_date_and_another_festival_is_not_answered(mini_assistant):
+    before, _ = ask(mini_assistant, "双十一有什么活动", context=ctx(today=date(2026, 10, 20)))
+    assert before.entry_key == "double-eleven" and "11月1日开始" in before.text and not before.handoff
+    too_early, _ = ask(mini_assistant, "双十一有什么活动", context=ctx(today=date(2026, 6, 1)))
+    assert too_early.entry_key != "double-eleven"
+    other, _ = ask(mini_assistant, "618有什么活动", context=ctx(today=date(2026, 11, 5)))
+    assert other.entry_key != "double-eleven" and other.handoff
+
+
+def test_made_to_order_and_personal_calculations_go_to_a_person():
+    from aftersales.assistant.text import asked_facts, specifics
+
+    assert specifics("能不能定制一款无糖的") and asked_facts("帮我算一下我一天吃了多少钙")
+    assert not asked_facts("帮我查一下订单")

@@ -31,7 +31,7 @@ from aftersales.assistant.signals import (
     tells_of_event,
 )
 from aftersales.assistant.slots import Slots, extract
-from aftersales.assistant.text import classifier_features, words
+from aftersales.assistant.text import OCCASIONS, asked_facts, classifier_features, normalise, specifics, words
 
 ANSWER_THRESHOLD = 0.35  # on dev and CV (see README): dev flat from 0.30 to 0.35, the higher kept; CV rises below
 RISK_ENTRY_THRESHOLD = 0.3
@@ -45,6 +45,11 @@ ENTRY_MODEL_WEIGHT = 0.5
 FOLD_EXCLUDE = True
 FOLLOW_UP_RANKS = True
 ENTRY_WORDS = True
+PRODUCT_SCOPE = True  # a kind of product named without an alias rules out entries written for another product
+PRODUCT_RANKS = True
+OWN_ENTRY_MIN = 0.5  # the named product's own entry goes first only if the ranker rates it this near the top
+ANNOUNCE_DAYS = 60  # an upcoming promotion starting within this many days is announced with its dates (0: never)
+FOLLOW_UP_OWN = True  # a follow-up about a known product prefers that product's own entry
 RANKER = True  # learn the candidate order from the knowledge base (see ``_train_confidence``)
 VETO = 1.01  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
 OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's business" wins at an even chance
@@ -268,6 +273,7 @@ class Assistant:
         self._alias_cache: dict[tuple[tuple[str, str], ...], dict[str, ProductFacts]] = {}
         self._slot_word_cache: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         self._entry_values: dict[tuple[int, int, bool], frozenset[str]] = {}
+        self._entry_text: dict[str, str] = {}
         self._ranker: LogisticRegression | None = None
         self._confidence = self._train_confidence(kb_texts, kb_labels, examples, confidence_samples, seed)
 
@@ -497,18 +503,20 @@ class Assistant:
         def same_question(h: Hit) -> bool:
             return previous is None or self.entries[h.entry].intent == previous.intent
 
-        def order(h: Hit) -> tuple[bool, int, bool, bool, bool, int]:
+        def order(h: Hit) -> tuple[bool, int, bool, bool, bool, bool, int]:
             n = names(h)
             return (
                 product is not None and not _fits(self.entries[h.entry], product),  # written for another product
                 -n,  # the answer must be about what the follow-up names
+                # ... by the product's own entry rather than a general one, when the product is known
+                FOLLOW_UP_OWN and product is not None and not self.entries[h.entry].products,
                 n == 0 and bool(dropped & self._values_of(h.entry, slot_words)),  # ... not about what it replaced
                 not same_question(h),  # and, other things equal, answer the same question
                 previous is None or self.entries[h.entry] is not previous,  # ... best by the same entry
                 position[h.doc],
             )
 
-        hits = sorted((h for h in hits if self.entries[h.entry].valid_on(ctx.today)), key=order)[:5]
+        hits = sorted((h for h in hits if givable(self.entries[h.entry], ctx.today)), key=order)[:5]
         if FOLLOW_UP_RANKS:
             # The order above, not the ranker's (which read the rewritten question alone), says which candidate
             # answers: the ranker's scores go to the candidates in that order, so the confidence model does not
@@ -528,6 +536,31 @@ class Assistant:
         ):
             confidence = max(confidence, self.threshold)
         return resolution.query, hits, probs, confidence
+
+    def _scope_to_named_kind(
+        self, text: str, hits: list[Hit], probs: dict[str, float], ctx: CustomerContext
+    ) -> tuple[list[Hit], float]:
+        """No catalogue alias is named, but a kind of product is ("羊绒衫", "钙片"): an entry written for a product
+        whose phrasings never name that kind ("大衣不穿的时候怎么挂" for "羊绒衫不穿的时候怎么收纳") goes behind
+        the rest. Nothing is defaulted: entries for no product, and entries whose phrasings use the word, keep
+        their places."""
+        slot_words = self._slot_words(ctx.catalogue)
+        named = {m.value for m in followup.mentions(text.lower(), slot_words) if m.kind == "product"}
+        if not named or not hits:
+            return hits, self._confidence_of(hits[:5], probs)
+
+        def elsewhere(h: Hit) -> bool:
+            e = self.entries[h.entry]
+            return bool(e.products) and not (named & self._values_of(h.entry, slot_words))
+
+        if not elsewhere(hits[0]):
+            return hits, self._confidence_of(hits[:5], probs)
+        hits = sorted(hits, key=elsewhere)
+        # As for follow-ups: the ranker's scores go to the candidates in this order, so the confidence model does not
+        # read the deliberate demotion as doubt.
+        scores = sorted((h.rank_score for h in hits), reverse=True)
+        hits = [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
+        return hits, self._confidence_of(hits[:5], probs)
 
     @staticmethod
     def is_follow_up(text: str) -> bool:
@@ -558,8 +591,13 @@ class Assistant:
                     ),
                     None,
                 )
-                if own is not None:
+                if own is not None and hits[own].rank_score >= OWN_ENTRY_MIN * hits[0].rank_score:
                     hits.insert(0, hits.pop(own))
+            if PRODUCT_RANKS and not emphasis:
+                # As for follow-ups: the ranker's scores go to the candidates in the product's order, so the
+                # confidence model does not read the deliberate reordering as doubt.
+                scores = sorted((h.rank_score for h in hits), reverse=True)
+                hits = [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
         if emphasis:
             # The answer to a follow-up must mention what the follow-up asks about: phrasings that contain one
             # of its words go first, the topic's best match ("每天喝多少") only after them.
@@ -581,6 +619,8 @@ class Assistant:
             # written for another product: "浓缩酸奶能放几天" must not get the fresh milk's shelf life.
             product = named_product(text, aliases) or (named_product(query, aliases) if follow_up else None)
             hits, probs, confidence = self._understand_query(query, text if follow_up else "", product)
+            if product is None and PRODUCT_SCOPE:
+                hits, confidence = self._scope_to_named_kind(text, hits, probs, ctx)
             if follow_up:
                 # "那怎么加热呢" asks a question of its own: when it is answered alone, it is not bent to the topic.
                 alone = self._understand_query(text, "", named_product(text, aliases))
@@ -600,8 +640,9 @@ class Assistant:
             hits2, probs2, confidence2 = self._understand_query(joined, text, product2)
             if confidence2 >= self.threshold:
                 query, hits, probs, confidence, follow_up = joined, hits2, probs2, confidence2, True
-        # Valid-from/to: an entry outside its dates is never given; the next valid hit takes its place.
-        valid = [h for h in hits if self.entries[h.entry].valid_on(ctx.today)]
+        # Valid-from/to: an entry outside its dates is never given (an upcoming promotion is announced as such, see
+        # ``givable``); the next valid hit takes its place.
+        valid = [h for h in hits if givable(self.entries[h.entry], ctx.today)]
         if len(valid) != len(hits):
             hits = valid
             confidence = self._confidence_of(hits, probs)
@@ -627,6 +668,7 @@ class Assistant:
 
     def respond(self, state: DialogueState, text: str, ctx: CustomerContext) -> Reply:
         """Answer one customer message; updates ``state`` in place."""
+        text = normalise(text)
         u = self.understand(text, state, ctx)
         reply = self._decide(state, u, ctx)
         state.slots = u.slots.as_dict()
@@ -659,6 +701,15 @@ class Assistant:
         ):
             # Retrieval and the classifier disagree and the classifier is sure: better a person than a wrong answer.
             confident = u.intent in SMALLTALK or u.intent == "contact_human"
+        if (
+            confident
+            and u.entry is not None
+            and not is_handoff_entry(u.entry)
+            and self._names_unknown(u.query, u.entry)
+        ):
+            # The question names a thing (a courier, another supplement, a form the catalogue does not sell) that
+            # the entry never mentions: the entry answers a neighbouring question, so a person answers this one.
+            confident = False
         entry = u.entry if confident else None
         answer = self._answer_text(entry, u, ctx, state) if entry else None
 
@@ -816,6 +867,21 @@ class Assistant:
             else "consultation",
         )
 
+    def _names_unknown(self, text: str, entry: Entry) -> bool:
+        """Whether the text names one of ``text.SPECIFICS`` that the entry's phrasings, answer and tags do not, or
+        asks for a datum (``text.ASKED_FACTS``: courier, return address, phone number) its answer does not give."""
+        named = specifics(text) + (specifics(text, OCCASIONS) if entry.intent == "promotion" else [])
+        needs = asked_facts(text)
+        if not named and not needs:
+            return False
+        known = self._entry_text.get(entry.key)
+        if known is None:
+            known = self._entry_text[entry.key] = "\n".join([*entry.questions, entry.answer, *entry.tags]).lower()
+        answer = entry.answer.lower()
+        return any(not any(s in known for s in group) for group in named) or any(
+            not pattern.search(answer) for pattern in needs
+        )
+
     # ---------------------------------------------------------------- grounded answers
 
     def _product(self, u: Understanding, ctx: CustomerContext) -> ProductFacts | None:
@@ -833,6 +899,9 @@ class Assistant:
         if rendered.text is None:
             return None
         text = rendered.text
+        if not entry.valid_on(ctx.today) and entry.valid_from is not None:
+            start = entry.valid_from
+            text = f"这个活动{start.month}月{start.day}日开始，目前还没有开始，活动安排如下：\n{text}"
         if entry.intent in ORDER_INTENTS:
             data = self._order_line(u, ctx)
             if data:
@@ -955,6 +1024,22 @@ class Assistant:
             flow_result=result,
             ticket_kind="return" if name == "return" else "complaint",
         )
+
+
+def givable(entry: Entry, today: date) -> bool:
+    """An entry within its dates; or a promotion that starts within ANNOUNCE_DAYS, which is given with its start
+    date said first ("双十二有活动吗" asked in November learns the coming offer and that it has not begun). A
+    promotion that has ended is never given."""
+    if entry.valid_on(today):
+        return True
+    start = entry.valid_from
+    return (
+        bool(ANNOUNCE_DAYS)
+        and entry.intent == "promotion"
+        and start is not None
+        and today < start
+        and (start - today).days <= ANNOUNCE_DAYS
+    )
 
 
 def is_handoff_entry(entry: Entry) -> bool:

@@ -204,9 +204,25 @@ def detect_risks(text: str) -> list[Risk]:
             found.append(Risk("adverse_reaction", worry.group(0)))
     if found and _SUITABILITY_QUESTION.search(text) and not _EVENT.search(text):
         found = [r for r in found if r.kind != "adverse_reaction"]
+    if found and not _EVENT.search(text):
+        # "补钙会不会长结石", "喝你们奶会不会拉肚子": a symptom asked about as a possibility, nothing having happened.
+        # An allergy is the exception: "会不会过敏" depends on the person, so a person answers it.
+        found = [
+            r
+            for r in found
+            if not (r.kind == "adverse_reaction" and "过敏" not in r.word and _only_hypothetical(lowered, r.word))
+        ]
     if found:
         found += _find(text, SENSITIVE_WORDS)
     return found
+
+
+_HYPOTHETICAL = re.compile(r"(会不会|会|容易|易|可能|导致|引起|怕)[^，。,.!！？?]{0,2}$")
+
+
+def _only_hypothetical(lowered: str, word: str) -> bool:
+    spots = [m.start() for m in re.finditer(re.escape(word), lowered)]
+    return bool(spots) and all(_HYPOTHETICAL.search(lowered[max(0, i - 6) : i]) for i in spots)
 
 
 def tells_of_event(text: str) -> bool:

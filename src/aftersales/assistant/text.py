@@ -206,3 +206,158 @@ def baseline_tokens(text: str) -> list[str]:
     """The plain BM25 baseline's view: jieba words only, nothing else."""
     warm_up()
     return [t for t in jieba.lcut(text.lower()) if _KEEP.fullmatch(t)]
+
+
+# Chat shorthand customers type (pinyin initials, internet spellings), rewritten to the words the knowledge base
+# uses before anything reads the message: "kf 在吗 奶没到 tk" -> "客服 在吗 奶没到 退款". Latin abbreviations count
+# only as whole tokens (never inside an order number, a SKU or a size such as XL).
+SLANG_LATIN: dict[str, str] = {
+    "kf": "客服",
+    "rg": "人工",
+    "zrg": "转人工",
+    "tk": "退款",
+    "th": "退货",
+    "hh": "换货",
+    "thh": "退换货",
+    "fh": "发货",
+    "wl": "物流",
+    "kd": "快递",
+    "yh": "优惠",
+    "bzq": "保质期",
+    "zp": "正品",
+    "sh": "售后",
+    "dd": "订单",
+    "ej": "阿胶",
+}
+SLANG_CJK: dict[str, str] = {
+    "肿么": "怎么",
+    "咋整": "怎么办",
+    "咋弄": "怎么办",
+    "木有": "没有",
+    "神马": "什么",
+    "酱紫": "这样",
+    "介个": "这个",
+    "保质其": "保质期",
+    "保值期": "保质期",
+}
+_LATIN_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,3}(?![A-Za-z0-9])")
+_SLANG_CJK = re.compile("|".join(sorted(map(re.escape, SLANG_CJK), key=len, reverse=True)))
+
+
+def normalise(text: str) -> str:
+    """The message with chat shorthand written out (see ``SLANG_LATIN``, ``SLANG_CJK``); anything else unchanged."""
+    text = _LATIN_RUN.sub(lambda m: SLANG_LATIN.get(m.group(0).lower(), m.group(0)), text)
+    return _SLANG_CJK.sub(lambda m: SLANG_CJK[m.group(0)], text)
+
+
+# Named things a customer may ask about that an answer must itself mention to be an answer: couriers, nutrients and
+# supplements, materials and product forms the catalogue does not sell. "能跟维生素C一起吃吗" retrieved beside the
+# vitamin-D entry, "能发顺丰吗" beside the shipping times and "阿胶粉和阿胶块有啥区别" beside the cake-vs-block entry
+# are not answered by them: the never-invent rule sends such a question to a person unless the entry names the thing.
+# Each group lists spellings of one thing; the entry may use any of them.
+SPECIFICS: tuple[tuple[str, ...], ...] = (
+    ("顺丰",),
+    ("中通",),
+    ("圆通",),
+    ("韵达",),
+    ("申通",),
+    ("极兔",),
+    ("德邦",),
+    ("京东快递", "京东物流"),
+    ("邮政", "ems"),
+    ("维生素c", "维c", "vc"),
+    ("维生素e", "维e"),
+    ("维生素b", "b族"),
+    ("维生素a",),
+    ("维生素k", "k2"),
+    ("鱼油",),
+    ("叶酸",),
+    ("dha",),
+    ("益生菌",),
+    ("蛋白粉",),
+    ("钙镁", "镁"),
+    ("铁剂", "补铁"),
+    ("乳钙",),
+    ("海藻钙",),
+    ("葡萄糖酸钙",),
+    ("骨胶原", "胶原蛋白"),
+    ("阿胶粉",),
+    ("阿胶浆",),
+    ("阿胶胶囊",),
+    ("阿胶片",),
+    ("鹿茸",),
+    ("燕窝",),
+    ("人参", "西洋参"),
+    ("羊奶",),
+    ("豆奶",),
+    ("燕麦奶",),
+    ("奶酪",),
+    ("黄油",),
+    ("冰淇淋",),
+    ("真丝", "桑蚕丝"),
+    ("牦牛绒",),
+    ("驼绒", "骆驼绒"),
+    ("羊驼",),
+    ("马海毛",),
+    ("兔毛", "兔绒"),
+    ("貂绒", "水貂"),
+    ("纯棉",),
+    ("羽绒",),
+    # Made to order: no entry offers it unless it says so.
+    ("定制", "订制", "专门做一款", "改款"),
+    # Something the customer made at home from the product: the catalogue's facts are not its facts.
+    ("自己做", "自制", "自己熬", "熬好", "熬成", "做好的", "蒸好的", "自己煮"),
+)
+# Shopping festivals and offers, checked against promotion entries only: an offer for one occasion does not answer
+# a question about another ("双十一的满减还有吗" is not the 双十二 offer), while "春节期间发货吗" may be about delivery.
+OCCASIONS: tuple[tuple[str, ...], ...] = (
+    ("双十一", "双11"),
+    ("双十二", "双12"),
+    ("618",),
+    ("年货节", "春节", "过年", "新年", "新春"),
+    ("中秋",),
+    ("国庆",),
+    ("新人", "首单", "新客"),
+    ("会员日",),
+)
+_SPECIFIC_LATIN = {s for group in (*SPECIFICS, *OCCASIONS) for s in group if s.isascii()}
+
+
+def specifics(text: str, groups: tuple[tuple[str, ...], ...] = SPECIFICS) -> list[tuple[str, ...]]:
+    """The groups (default SPECIFICS) a message names (lower-cased; a Latin spelling only as a whole token)."""
+    lowered = text.lower()
+    found = []
+    for group in groups:
+        for s in group:
+            if s in _SPECIFIC_LATIN:
+                if re.search(rf"(?<![a-z0-9]){re.escape(s)}(?![a-z0-9])", lowered):
+                    found.append(group)
+                    break
+            elif s in lowered:
+                found.append(group)
+                break
+    return found
+
+
+_COURIERS = "|".join(s for group in SPECIFICS[:9] for s in group)
+# Questions that ask for one piece of data (which courier, the return address, a phone number, a calculation): an
+# entry answers them only if its text holds such a datum; "用的什么快递" is not answered by the shipping times.
+ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (re.compile(r"(什么|哪家|哪个|啥)快递|快递公司|(什么|哪家)物流"), re.compile(_COURIERS)),
+    (
+        re.compile(r"退货地址|退回地址|寄回(的|去的)?地址|售后地址|寄到哪(里|儿)|(地址|邮寄地址)(给|发)(我|一下)"),
+        re.compile(r"[省市区路号]\d|\d+号|地址[:：]"),
+    ),
+    # A calculation for this customer ("帮我算一下我一天吃了多少钙"): a tool or a person does it, not an entry.
+    (re.compile(r"帮我(计算|算一下|算算|算下|算)"), re.compile(r"(?!)")),
+    (
+        re.compile(r"(电话|热线|手机号)(号码)?(是)?多少|(客服|售后|门店)(的)?(电话|热线)"),
+        re.compile(r"\d{3,4}-?\d{7,8}|400-?\d{3}-?\d{4}|1\d{10}"),
+    ),
+)
+
+
+def asked_facts(text: str) -> list[re.Pattern[str]]:
+    """For each kind of datum the message asks for, the pattern an answer's text must match."""
+    lowered = text.lower()
+    return [needs for asks, needs in ASKED_FACTS if asks.search(lowered)]
