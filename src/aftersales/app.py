@@ -153,6 +153,7 @@ def create_app(
     from aftersales.kit.text import warm_up
     from aftersales.sla.api import router as sla_router
     from aftersales.surveys.api import router as surveys_router
+    from aftersales.tickets import service as tickets_service
     from aftersales.tickets.api import router as tickets_router
     from aftersales.tickets.intake import IntakeWriter
     from aftersales.tickets.portal import router as portal_router
@@ -196,7 +197,9 @@ def create_app(
     app.state.signer = LinkSigner(settings.resolved_secret_key(), max_age_days=settings.customer_link_max_age_days)
     app.state.conversation_signer = ConversationSigner(settings.resolved_secret_key())
     app.state.assistant = AssistantCache()
-    app.state.intake = IntakeWriter(db, writers=settings.intake_writers or None)
+    app.state.intake = IntakeWriter(
+        db, writers=settings.intake_writers or None, prefetch=tickets_service.prefetch_customers
+    )
     # Load dictionaries now rather than on the first request, which would otherwise take a second.
     warm_up()
     triage_warm_up()

@@ -249,3 +249,107 @@ def test_a_batch_asks_the_sequences_for_ids_about_once(database, writer, create)
     assert all(isinstance(r, int) for r in results), results
     assert results == sorted(results) and len(set(results)) == 8
     assert len(fetches) <= 3, fetches  # tickets and customers, then timeline entries and events
+
+
+@pytest.fixture
+def prefetching_writer(database: Any) -> Any:
+    w = IntakeWriter(database, writers=1, prefetch=service.prefetch_customers)
+    yield w
+    w.stop()
+
+
+def _customer_lookups(database: Any) -> tuple[list[str], Callable[..., None]]:
+    seen: list[str] = []
+
+    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM customers" in statement:
+            seen.append(statement)
+
+    return seen, listen
+
+
+def test_a_batch_looks_up_its_customers_in_one_statement(database, prefetching_writer, create, app, clock, admin):
+    """The batch reads every ticket's customer by phone at once: a known phone gets its customer, a new phone
+    a new customer, and two tickets of the batch from the same new phone get the same one."""
+    actor = Actor(type="agent", id=admin[0], role="admin", name="admin")
+    with database.transaction() as db:
+        db.add(Customer(name="老客户", phone="13900000001", tier="gold", tags=[], created_at=clock.now()))
+
+    def from_phone(phone: str) -> Any:
+        data = TicketCreate(description=L1_LATE, channel="app", customer={"phone": phone})
+
+        def work(db: Session) -> int:
+            return service.create_ticket(db, data, actor, clock.now(), app.state.pack).customer_id
+
+        return work, service.intake_hint(data)
+
+    jobs = [from_phone(p) for p in ("13900000001", "13900000002", "13900000002", "13900000003")]
+    seen, listen = _customer_lookups(database)
+    started, release = threading.Event(), threading.Event()
+
+    def gate(db: Session) -> None:
+        started.set()
+        release.wait(10)
+
+    async def main() -> list[Any]:
+        first = asyncio.ensure_future(prefetching_writer.submit(gate))
+        while not started.is_set():
+            await asyncio.sleep(0.005)
+        rest = [asyncio.ensure_future(prefetching_writer.submit(w, hint=h)) for w, h in jobs]
+        await asyncio.sleep(0.05)
+        event.listen(database.engine, "before_cursor_execute", listen)
+        release.set()
+        await first
+        return list(await asyncio.gather(*rest, return_exceptions=True))
+
+    try:
+        owners = asyncio.run(main())
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listen)
+    assert all(isinstance(o, int) for o in owners), owners
+    assert len(seen) == 1 and " IN " in seen[0], seen
+    with database.session() as db:
+        by_phone = dict(db.execute(select(Customer.phone, Customer.id)).all())
+    assert owners == [
+        by_phone["13900000001"],
+        by_phone["13900000002"],
+        by_phone["13900000002"],
+        by_phone["13900000003"],
+    ]
+    assert count(database, Customer) == 3
+
+
+def test_a_failed_ticket_does_not_leave_its_new_customer_to_the_next(database, prefetching_writer, app, clock, admin):
+    """A ticket that created a customer and then failed is rolled back with that customer; the next ticket of
+    the batch from the same phone creates the customer again instead of pointing at a row that is gone."""
+    actor = Actor(type="agent", id=admin[0], role="admin", name="admin")
+    data = TicketCreate(description=L1_LATE, channel="app", customer={"phone": "13900000009"})
+
+    def written_then_failed(db: Session) -> int:
+        service.create_ticket(db, data, actor, clock.now(), app.state.pack)
+        raise NotFound("the caller changed its mind", field="order_number")
+
+    def fine(db: Session) -> int:
+        return service.create_ticket(db, data, actor, clock.now(), app.state.pack).customer_id
+
+    started, release = threading.Event(), threading.Event()
+
+    def gate(db: Session) -> None:
+        started.set()
+        release.wait(10)
+
+    async def main() -> list[Any]:
+        first = asyncio.ensure_future(prefetching_writer.submit(gate))
+        while not started.is_set():
+            await asyncio.sleep(0.005)
+        hint = service.intake_hint(data)
+        rest = [asyncio.ensure_future(prefetching_writer.submit(w, hint=hint)) for w in (written_then_failed, fine)]
+        await asyncio.sleep(0.05)
+        release.set()
+        await first
+        return list(await asyncio.gather(*rest, return_exceptions=True))
+
+    failed, customer_id = asyncio.run(main())
+    assert isinstance(failed, NotFound)
+    with database.session() as db:
+        assert db.scalars(select(Customer.id).where(Customer.phone == "13900000009")).all() == [customer_id]

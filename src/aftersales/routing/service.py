@@ -48,13 +48,12 @@ _AGENT_LOCKED = _AGENT_ROW.with_for_update()
 _AGENT_LOCKED_NOWAIT = _AGENT_ROW.with_for_update(nowait=True)
 
 
-def candidates(db: Session, department: str, *, lock: bool = False, keep: list[Agent] | None = None) -> list[Candidate]:
-    """The department's agents who may own tickets, with their open loads; ``keep`` receives the Agent rows
-    (the session holds them only weakly, and assigning looks them up again)."""
-    stmt = _CANDIDATES_LOCKED if lock and _is_pg(db) else _CANDIDATES
-    agents = list(db.scalars(stmt, {"department": department}))
-    if keep is not None:
-        keep.extend(agents)
+_ALL_CANDIDATES = (
+    select(Agent).where(Agent.active.is_(True), Agent.role.in_(("agent", "supervisor"))).order_by(Agent.id)
+)
+
+
+def _as_candidates(db: Session, agents: list[Agent]) -> list[Candidate]:
     loads = tickets_repo.open_load_by_agent(db, [a.id for a in agents])
     return [
         Candidate(
@@ -68,6 +67,23 @@ def candidates(db: Session, department: str, *, lock: bool = False, keep: list[A
         )
         for a in agents
     ]
+
+
+def candidates(db: Session, department: str, *, lock: bool = False) -> list[Candidate]:
+    """The department's agents who may own tickets, with their open loads."""
+    stmt = _CANDIDATES_LOCKED if lock and _is_pg(db) else _CANDIDATES
+    return _as_candidates(db, list(db.scalars(stmt, {"department": department})))
+
+
+def _candidates_by_department(db: Session, keep: list[Agent]) -> dict[str, list[Candidate]]:
+    """Every department's candidates in two statements, for a batch that routes tickets of many departments.
+    ``keep`` holds the Agent rows (the session refers to them only weakly, and assigning looks them up again)."""
+    agents = list(db.scalars(_ALL_CANDIDATES))
+    keep.extend(agents)
+    pools: dict[str, list[Candidate]] = {}
+    for candidate in _as_candidates(db, agents):
+        pools.setdefault(candidate.department, []).append(candidate)
+    return pools
 
 
 def _still_has_room(db: Session, agent_id: int) -> int | None:
@@ -92,16 +108,19 @@ def _still_has_room(db: Session, agent_id: int) -> int | None:
 def pick_agent(db: Session, ticket: Ticket) -> int | None:
     """The agent a new ticket goes to (the caller assigns it at once), or None: it waits in the queue.
 
-    In an intake batch (tickets/intake.py) the department's candidates and their loads are read once per
+    In an intake batch (tickets/intake.py) every department's candidates and their loads are read once per
     batch and kept up to date in memory as the batch assigns; the batch discards them when one of its tickets
     fails, since that ticket's assignment was rolled back. On SQLite the batch is the only writer, so the
     counts stay exact; on PostgreSQL the chosen agent's load is counted again under its row lock as before."""
     cache = batch_cache(db)
-    pools: dict[str, list[Candidate]] | None = cache.setdefault("routing", {}) if cache is not None else None
-    pool = pools.get(ticket.department) if pools is not None else None
-    if pool is None:
-        # In a batch, the Agent rows stay referenced with the cache, so assigning finds them in the session.
-        pool = candidates(db, ticket.department, keep=cache.setdefault("agents", []) if cache is not None else None)
+    pools: dict[str, list[Candidate]] | None = None
+    if cache is not None:
+        if "routing" not in cache:
+            cache["routing"] = _candidates_by_department(db, cache.setdefault("agents", []))
+        pools = cache["routing"]
+        pool = pools.get(ticket.department, [])
+    else:
+        pool = candidates(db, ticket.department)
     while True:
         chosen = choose(
             pool,

@@ -130,7 +130,7 @@ async def post_ticket(
         code, out = _intake(db, body, request, actor, now, idempotency_key)
         return code, out.model_dump_json().encode(), out.id
 
-    code, payload, ticket_id = await request.app.state.intake.submit(work)
+    code, payload, ticket_id = await request.app.state.intake.submit(work, hint=service.intake_hint(body))
     headers = {"Location": f"/api/v1/tickets/{ticket_id}"} if code == status.HTTP_201_CREATED else None
     return Response(payload, status_code=code, media_type="application/json", headers=headers)
 

@@ -71,6 +71,7 @@ class _Job:
     work: Callable[[Session], Any]
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
+    hint: Any = None  # what the batch's prefetch may read ahead for this job (see IntakeWriter)
     retries: int = 0
     outcome: tuple[bool, Any] | None = field(default=None)
 
@@ -78,9 +79,20 @@ class _Job:
 class IntakeWriter:
     """One writer thread per process that commits concurrent intake requests in shared transactions."""
 
-    def __init__(self, database: Database, *, writers: int | None = None, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        writers: int | None = None,
+        max_batch: int = MAX_BATCH,
+        prefetch: Callable[[Session, list[Any]], None] | None = None,
+    ) -> None:
         self.database = database
         self.max_batch = max_batch
+        # Called once per batch, before its first ticket, with the jobs' hints (those not None): reads what
+        # every ticket of the batch would otherwise look up on its own, into ``batch_cache`` (the tickets'
+        # customers by phone). Only an optimisation: if it fails, the tickets look things up themselves.
+        self.prefetch = prefetch
         # One thread: SQLite has one writer at a time, and on PostgreSQL more threads per process only fought
         # over the GIL and split the queue into smaller batches (measured 2026-12-02, benchmarks/intake.py on
         # 2 workers: 4 threads 14.7 ms of server CPU per ticket, ratio 0.30; 1 thread 12.3 ms, ratio 0.37). With
@@ -92,11 +104,12 @@ class IntakeWriter:
         self.batches = 0  # counters, for tests and the benchmark's notes
         self.tickets = 0
 
-    async def submit(self, work: Callable[[Session], Any]) -> Any:
+    async def submit(self, work: Callable[[Session], Any], *, hint: Any = None) -> Any:
         """Run ``work(session)`` in the next batch; returns its result once the batch has committed, or raises
-        the exception the work raised (its savepoint rolled back), or the commit's error."""
+        the exception the work raised (its savepoint rolled back), or the commit's error. ``hint`` goes to the
+        batch's prefetch."""
         loop = asyncio.get_running_loop()
-        job = _Job(work, loop, loop.create_future())
+        job = _Job(work, loop, loop.create_future(), hint)
         self._ensure_thread()
         self._queue.put(job)
         return await job.future
@@ -184,6 +197,7 @@ class IntakeWriter:
         results: list[tuple[_Job, tuple[bool, Any]]] = []
         deferred: list[_Job] = []
         try:
+            self._prefetch(session, batch)
             for i, job in enumerate(batch):
                 session.info[ID_POOL_HINT] = len(batch) - i  # ids are fetched ahead for the rest of the batch
                 try:
@@ -215,6 +229,17 @@ class IntakeWriter:
         for job, outcome in results:
             job.outcome = outcome
         return deferred
+
+    def _prefetch(self, session: Session, batch: list[_Job]) -> None:
+        hints = [job.hint for job in batch if job.hint is not None]
+        if self.prefetch is None or len(hints) < 2:  # for one ticket, its own lookup is the same statement
+            return
+        try:
+            with session.begin_nested():
+                self.prefetch(session, hints)
+        except Exception:
+            log.warning("intake prefetch failed; the batch's tickets look up on their own", exc_info=True)
+            session.info.pop("intake_batch_cache", None)
 
     def _write_alone(self, job: _Job) -> None:
         session = self.database.session(write=True)

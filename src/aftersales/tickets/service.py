@@ -29,6 +29,7 @@ from aftersales.kit.text import search_tokens
 from aftersales.routing import service as routing
 from aftersales.sla import service as sla_service
 from aftersales.tickets import repository as repo
+from aftersales.tickets.intake import batch_cache
 from aftersales.tickets.models import (
     OPEN_STATUSES,
     Attachment,
@@ -59,6 +60,25 @@ _INTAKE_ROWS = (Customer, Ticket, IdempotencyKey, TicketEntry, OutboxEvent)
 _CUSTOMER_BY_EMAIL = select(Customer).where(Customer.email == bindparam("email")).order_by(Customer.id).limit(1)
 
 
+def intake_hint(data: TicketCreate) -> str | None:
+    """What an intake batch may read ahead for this ticket (``prefetch_customers``): the phone it is known by."""
+    ref = data.customer
+    return ref.phone if ref is not None and ref.id is None and ref.phone else None
+
+
+def prefetch_customers(db: Session, phones: list[str]) -> None:
+    """The customers of a whole intake batch, by phone, in one statement instead of one per ticket (the same
+    first-by-id choice as ``_CUSTOMER_BY_PHONE``); phones nobody has yet are remembered as unknown."""
+    cache = batch_cache(db)
+    if cache is None:
+        return
+    wanted = sorted(set(phones))
+    found: dict[str, Customer] = {}
+    for customer in db.scalars(select(Customer).where(Customer.phone.in_(wanted)).order_by(Customer.id)):
+        found.setdefault(customer.phone or "", customer)
+    cache["customers_by_phone"] = {phone: found.get(phone) for phone in wanted}
+
+
 def _resolve_customer(db: Session, ref: CustomerRef | None, now: datetime) -> Customer | None:
     """The customer the ticket is for; one not known yet is made here, without an id (see ``_create_ticket``)."""
     if ref is None:
@@ -68,7 +88,11 @@ def _resolve_customer(db: Session, ref: CustomerRef | None, now: datetime) -> Cu
         if customer is None:
             raise NotFound(f"customer {ref.id} does not exist", field="customer.id")
         return customer
-    if ref.phone:
+    cache = batch_cache(db)
+    known: dict[str, Customer | None] | None = cache.get("customers_by_phone") if cache is not None else None
+    if ref.phone and known is not None and ref.phone in known:
+        customer = known[ref.phone]
+    elif ref.phone:
         customer = db.scalars(_CUSTOMER_BY_PHONE, {"phone": ref.phone}).first()
     else:
         customer = db.scalars(_CUSTOMER_BY_EMAIL, {"email": ref.email}).first()
@@ -81,6 +105,8 @@ def _resolve_customer(db: Session, ref: CustomerRef | None, now: datetime) -> Cu
             tags=[],
             created_at=now,
         )
+        if ref.phone and known is not None:
+            known[ref.phone] = customer  # a later ticket of the batch from the same phone is theirs too
     return customer
 
 
