@@ -327,3 +327,10 @@ def test_going_public_regulators_lawyers_and_clinics_in_other_words_are_risks(te
 )
 def test_everyday_questions_with_those_words_nearby_are_not_risks(text):
     assert detect_risks(text) == [], text
+
+
+def test_a_greeting_before_a_question_does_not_take_the_message_over(mini_assistant):
+    reply, _ = ask(mini_assistant, "在吗 亲 孩子喝了你们的牛奶拉肚子")
+    assert reply.handoff_reason == "risk"
+    reply, _ = ask(mini_assistant, "你好 在吗")
+    assert reply.action == "smalltalk"
