@@ -264,3 +264,73 @@ def test_made_to_order_and_personal_calculations_go_to_a_person():
 
     assert specifics("能不能定制一款无糖的") and asked_facts("帮我算一下我一天吃了多少钙")
     assert not asked_facts("帮我查一下订单")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "喝完一直跑厕所",  # bowels, no symptom word
+        "喝了你家的奶一晚上跑了五趟厕所",
+        "喝了你们鲜奶 我全家都拉了",
+        "吃钙片后胃里烧得慌",
+        "老公吃了你们的钙片 晚上心跳得厉害睡不着",
+        "老人吃了钙片后 胸口闷得慌",
+        "穿上羊绒衫 一直打喷嚏 喘不过气",  # cashmere: breathing
+        "穿了羊毛衫 哮喘犯了",
+        "穿完浑身刺挠",
+        "穿了一天 脖子那圈全红了",
+        "干洗回来的衣服味道很冲 穿了头昏脑胀",  # dry-cleaning smell with a symptom
+        "吃阿胶后月经一直不干净",  # tonic: bleeding
+        "孕妇 吃了阿胶肚子一阵阵发紧",
+        "宝宝喝了奶粉后大便有血丝",
+        "我女儿喝你们儿童奶 嘴巴周围一圈红",
+        "两岁宝宝趁我不注意吃了七八颗钙片",  # a child got hold of it
+        "小孩把一板钙片都嚼了",
+        "我家孩子把干燥剂吃了",
+        "孩子喝了半盒过期酸奶 现在一直哭",
+        "我吃了你们的钙片得了肾结石",
+        "吃完以后嘴麻",
+        "吃了阿胶口服液 一直冒虚汗",
+    ],
+)
+def test_reactions_in_everyday_words_across_the_packs_are_risks(text):
+    assert any(r.kind == "adverse_reaction" for r in detect_risks(text)), text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("我会把这件事发到小红书", "media"),
+        ("我要在网上发视频让大家评评理", "media"),
+        ("我要去市场监督管理局投诉你们", "regulator"),
+        ("按食品安全法 你们得退一赔十", "legal"),
+        ("带孩子去社区卫生院看了", "hospital"),
+    ],
+)
+def test_going_public_regulators_lawyers_and_clinics_in_other_words_are_risks(text, kind):
+    assert kind in {r.kind for r in detect_risks(text)}, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "吃钙片会便秘吗",
+        "羊绒衫会不会扎人",
+        "抖音直播间买的什么时候发货",  # a sales channel, not going public
+        "发小红书笔记有返现吗",
+        "孩子把这瓶吃完了 再买一瓶",
+        "宝宝一次吃几片",
+        "我妈吃了半年了 腿脚好多了",
+        "羊绒衫洗了以后缩水了",
+        "便秘的人能吃阿胶吗",
+    ],
+)
+def test_everyday_questions_with_those_words_nearby_are_not_risks(text):
+    assert detect_risks(text) == [], text
+
+
+def test_a_greeting_before_a_question_does_not_take_the_message_over(mini_assistant):
+    reply, _ = ask(mini_assistant, "在吗 亲 孩子喝了你们的牛奶拉肚子")
+    assert reply.handoff_reason == "risk"
+    reply, _ = ask(mini_assistant, "你好 在吗")
+    assert reply.action == "smalltalk"

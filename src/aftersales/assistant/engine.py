@@ -54,6 +54,10 @@ RANKER = True  # learn the candidate order from the knowledge base (see ``_train
 VETO = 1.01  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
 OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's business" wins at an even chance
 SMALLTALK = ("greeting", "thanks")
+_LEADING_GREETING = re.compile(
+    r"^(?:\s*(?:kf|客服|亲亲|亲|你好|您好|哈喽|hello|hi|在吗|在么|在不在|有人吗|老板|小姐姐)[\s，,。.！!？?~]+)+",
+    re.IGNORECASE,
+)
 HANDOFF_INTENTS = frozenset({"contact_human", "adverse_reaction"})
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
 FLOW_INTENTS = {"return_request": "return", "complaint_request": "complaint"}
@@ -607,6 +611,10 @@ class Assistant:
         return hits, probs, self._confidence_of(hits[:5], probs)
 
     def understand(self, text: str, state: DialogueState, ctx: CustomerContext) -> Understanding:
+        # "kf 在吗 奶没到 tk": the greeting opens the message, the complaint after it is what to answer.
+        rest = _LEADING_GREETING.sub("", text)
+        if rest != text and len(rest.strip()) >= 3:
+            text = rest
         aliases = self._aliases(ctx.catalogue)
         resolved = self._resolve(text, state, ctx)
         if resolved is not None:

@@ -31,19 +31,44 @@ RISK_WORDS: dict[str, tuple[str, ...]] = {
         "吞了干燥剂", "咳血", "吐血", "黑便", "过敏了", "整瓶", "滴多了", "吃了好几颗", "吃了十几", "吃了一堆",
         "全吃了", "吃了好多片", "犯恶心", "反胃", "乏力", "心律不齐", "血钙高", "高钙血", "长结石", "查出结石",
         "得了结石",
+        # Customers' own words, by body system (each still passes the "asked, not happened" filters below).
+        # Bowels and stomach: "一直跑厕所", "闹肚子", "拉水一样", "胃里烧得慌".
+        "跑厕所", "闹肚子", "窜稀", "蹿稀", "跑肚", "拉水", "水样便", "稀便", "拉得", "虚脱", "肠胃炎", "胃肠炎",
+        "烧心", "胃里烧", "反酸", "泛酸", "胃胀", "肚子胀", "便秘了", "老是便秘", "一直便秘", "便秘好几天",
+        "大便有血", "血丝", "带血", "尿血", "吐奶", "吐得", "干呕",
+        # Heart, breath, head: "心跳得厉害", "喘不过气", "头昏脑胀".
+        "心跳得", "心跳很快", "心跳加速", "心悸", "发慌", "心里慌", "慌得", "喘不过", "喘不上", "憋得慌", "哮喘",
+        "气喘", "喘得", "打喷嚏", "咳嗽不停", "咳个不停", "咳嗽不止", "头昏", "头晕眼花", "眼花", "晕乎", "天旋地转",
+        "站不稳", "血压高了", "血压上去", "血压往上", "血糖高了", "血糖升高",
+        # Skin: "浑身刺挠", "痒死了", "起了小红包".
+        "刺挠", "痒死", "挠破", "抓破", "小红包", "起红包", "红疙瘩", "湿疹", "皮炎", "起泡", "水泡",
+        # Nerves and the whole body: "嘴麻", "手抖", "冒虚汗", "浑身没劲".
+        "嘴麻", "舌头麻", "手麻", "手抖", "发抖", "冒虚汗", "出虚汗", "冷汗", "发冷", "打寒颤", "打冷颤", "浑身没劲",
+        "没力气", "浑身无力", "哭闹不止", "哭个不停",
+        # Bleeding and pregnancy: "月经一直不干净", "止不住", "肚子发紧".
+        "月经不干净", "经期延长", "止不住", "肚子发紧", "肚子发硬",
+        # Choking: "卡在喉咙里", "呛到了".
+        "卡在喉咙", "卡喉咙", "卡嗓子", "卡在嗓子", "呛到", "呛着", "噎着",
     ),
-    "hospital": ("住院", "医院", "急诊", "就医", "挂水", "输液", "看医生", "去医院", "诊所", "病历", "诊断"),
+    "hospital": (
+        "住院", "医院", "急诊", "就医", "挂水", "输液", "看医生", "去医院", "诊所", "病历", "诊断", "卫生院",
+        "卫生所", "门诊", "挂号", "挂了号", "儿科", "皮肤科", "消化科", "看了医生", "开了药", "打点滴", "吊水",
+        "吊瓶", "急救", "救护车", "打了120", "叫了120", "打120", "洗胃", "抢救",
+    ),
     "media": (
         "曝光", "媒体", "记者", "上新闻", "电视台", "发微博", "发抖音", "网上曝", "小红书曝", "上热搜", "央视",
-        "315晚会", "黑猫投诉", "朋友圈曝",
+        "315晚会", "黑猫投诉", "朋友圈曝", "找媒体", "找记者", "公之于众", "评评理", "让大家看看", "让大家评",
+        "让大家都知道", "让大家知道",
     ),
     "regulator": (
         "12315", "12345", "消协", "消费者协会", "市场监管", "工商局", "质监局", "食药监", "315", "消保委",
-        "卫健委", "监管局", "市监局", "药监局", "举报", "报警", "公安", "警察",
+        "卫健委", "监管局", "市监局", "药监局", "举报", "报警", "公安", "警察", "市场监督", "监督管理",
+        "消费者权益", "消保", "卫生局", "有关部门", "相关部门", "质检部门", "找工商", "工商投诉", "投诉到工商",
     ),
     "legal": (
         "律师", "起诉", "法院", "告你们", "打官司", "索赔", "退一赔十", "退一赔三", "假一赔十", "十倍赔偿",
         "三倍赔偿", "赔偿十倍", "维权", "诉讼", "仲裁", "律师函", "法律途径", "法律责任", "赔十", "十倍",
+        "食品安全法", "消费者权益保护法", "消法", "法律程序", "法律手段", "上法庭", "律所", "走法律",
     ),
 }  # fmt: skip
 SENSITIVE_WORDS: dict[str, tuple[str, ...]] = {
@@ -127,6 +152,8 @@ def _negated(text: str, start: int) -> bool:
     before = text[max(0, start - 4) : start]
     if any(before.endswith(a) for a in _ASKING):
         return False
+    # "趁我不注意吃了七八颗", "没看住": the negator belongs to the carer's attention, not to the harm.
+    before = re.sub(r"不注意|没注意|没看住|没留意|不留神", "", before)
     return any(before.endswith(n) or before[-3:].startswith(n) for n in NEGATORS)
 
 
@@ -143,29 +170,69 @@ _EVENT = re.compile(r"(吃|喝|用|穿|戴|服用|围|擦)(了|完|过|后|以�
 # close before a sign of harm is a symptom too, whatever the words.
 _BODY = (
     "嘴里|嘴巴|嘴唇|嘴角|口腔|舌头|牙龈|嗓子|喉咙|咽喉|额头|脸上|脸|皮肤|身上|全身|浑身|手上|胳膊|腿上|脖子|后背|"
-    "前胸|肚皮|眼睛|眼皮|耳朵|鼻子|头皮|肚子|胃里|胸口"
+    "前胸|肚皮|眼睛|眼皮|耳朵|鼻子|头皮|肚子|胃里|胸口|嘴边|嘴周|嘴巴周围|下巴|手臂|手背|胸前|腰上|屁股|屁屁|"
+    "大便|小便|尿|胃|胸|心口|心里|肚"
 )
-_HARM = "肿|疼|痛|痒|起泡|水泡|溃疡|红点|红疙瘩|疙瘩|小疙瘩|红斑|起皮|脱皮|发红|发炎|出血|破皮|烂了|火辣辣"
+_HARM = (
+    "肿|疼|痛|痒|起泡|水泡|溃疡|红点|红疙瘩|疙瘩|小疙瘩|红斑|起皮|脱皮|发红|发炎|出血|破皮|烂了|火辣辣|红了|一圈红|"
+    "全红|通红|发紧|发硬|发胀|胀得|闷得|发闷|憋|抽|麻|烧|有血|带血|血丝|一片片|一块块|一坨坨|起了一片|起包|红包"
+)
 _SYMPTOM = re.compile(rf"({_BODY})[^，。,.!！？?]{{0,8}}?({_HARM})")
 # "吃出了肾结石", "喝出毛病来了": the customer blames the product for an illness.
 _CAUSED_ILLNESS = re.compile(r"(吃|喝|用|穿|戴)出(了)?[^，。,.!！？?]{0,6}?(病|毛病|问题|结石|炎|症|伤)")
 # "吃钙片后一直恶心吐", "喝了以后头晕", "吃钙片后不舒服": a symptom shortly after the product was taken.
 _AFTER_SIGNS = (
     "恶心|想吐|吐|头晕|晕|肚子疼|肚子痛|胃疼|胃痛|难受|不舒服|不适(?!合|应)|拉肚子|拉了|拉稀|心慌|哭闹|一直哭|起疹|痒|发烧|"
-    "肿|疼|痛|过敏"
+    "肿|疼|痛|过敏|都拉|全拉|拉个不停|闷得慌|慌|涨|升高|红了|发红"
 )
 # ("会头晕吗", "会不舒服" ask whether it would happen: not a report.)
 # Sign words that contain a negator ("不舒服") are not a denial of the sign.
-_NEGATED_SIGNS = re.compile(r"不舒服|不适")
+_NEGATED_SIGNS = re.compile(
+    r"不舒服|不适|不注意|没注意|没看住|不干净|不停|不止|止不住|站不稳|喘不过|喘不上|没劲|没力气|没停|不对劲"
+)
 _AFTER_TAKING = re.compile(
-    r"(吃|喝|服用|用|穿|戴)[^，。,.!！？?]{0,5}?(了|完|后|以后|之后)[^，。,.!！？?]{0,8}?"
+    r"(吃|喝|服用|用|穿|戴)[^，。,.!！？?]{0,5}?(了|完|后|以后|之后)[^，。,.!！？?]{0,10}?"
     rf"(?<!会)({_AFTER_SIGNS})"
     r"|(吃|喝|服用|用|穿|戴)[^，。,.!！？?]{0,5}?(?<!会)(不舒服|难受)(?![吗么啊]|不)"
 )
 # "小孩吃了很多软糖钙", "老人忘了吃过又吃了一遍": more than the dose was taken ("吃多了有什么坏处" only asks).
 _OVERDOSE = re.compile(
-    r"(吃|喝)了(很多|太多|好多|一大把|一把|一整|双倍)|多吃了|又吃了一(遍|次|回)|吃重复了|重复吃了|吃了两遍"
+    r"(吃|喝|嚼|吞)(了|掉|下)(很多|太多|好多|一大把|一把|一整|双倍|一板|大半|好几[颗粒片块瓶袋]|七八|十几|几十|二十|三十)"
+    r"|多吃了|又吃了一(遍|次|回)|吃重复了|重复吃了|吃了两遍"
 )
+# A child who got hold of something: "宝宝趁我不注意吃了七八颗", "孩子把干燥剂吃了", "小孩吃了好几粒".
+_CHILD = "孩子|小孩|宝宝|宝贝|娃|儿子|女儿|闺女|孙子|孙女|外孙|小朋友|小家伙|幼儿|婴儿"
+_CHILD_GOT_HOLD = re.compile(
+    rf"({_CHILD})[^，。,.!！？?]{{0,8}}?(偷吃|偷喝|偷偷|趁[^，。,.!！？?]{{0,4}}不注意|没看住|没注意|自己拿|够到|翻出|当糖|当成糖|"
+    r"把[^，。,.!！？?]{0,8}?(吃|喝|嚼|吞|咽|舔|咬)(了|掉|下去|光)|"
+    r"(吃|喝|嚼|吞)(了|掉|下)[^，。,.!！？?]{0,3}?([3-9]|\d\d|[三四五六七八九十]|好几|好多|很多|一把|半瓶|半盒|大半|整)"
+    r"[^，。,.!！？?]{0,2}?(颗|粒|片|块|瓶|盒|袋|包|支))"
+)
+# Not food at all, whoever swallowed it: "把干燥剂当钙片吃了", "樟脑丸被咬了".
+_NOT_FOOD = re.compile(
+    r"(干燥剂|脱氧剂|保鲜剂|防虫片|樟脑|防蛀|除湿|洗涤剂|洗衣液|柔顺剂)[^，。,.!！？?]{0,8}?(吃|喝|嚼|吞|咽|舔|咬|放嘴|塞嘴)"
+    r"|(吃|喝|嚼|吞|咽|舔|咬)[^，。,.!！？?]{0,4}?(干燥剂|脱氧剂|保鲜剂|防虫片|樟脑|防蛀|除湿|洗涤剂|洗衣液|柔顺剂)"
+)
+# A child who drank or ate something spoiled: "孩子喝了半盒过期酸奶".
+_CHILD_SPOILED = re.compile(
+    rf"({_CHILD})[^，。,.!！？?]{{0,10}}?(吃|喝)(了|过|完|下)[^，。,.!！？?]{{0,8}}?(过期|变质|坏了|发霉|馊|酸了)"
+)
+# "一晚上跑了五趟厕所", "月经一直不干净": frequency and bleeding told without a symptom word.
+_TOLD_SIGNS = re.compile(
+    r"(跑|上)了?[^，。,.!！？?]{0,2}?(好几|几|[两三四五六七八九十]|\d{1,2})(趟|次|回)厕所"
+    r"|月经[^，。,.!！？?]{0,4}?(不干净|不停|没停|没断|量多|量大|变多|紊乱|乱了)"
+)
+# "得了肾结石", "长了湿疹", "引起了皮炎": an illness the customer now has (with the product named elsewhere).
+_GOT_ILL = re.compile(
+    r"(得了|患了|长了|染上|引起了|导致了|弄得|搞得)[^，。,.!！？?]{0,4}?(结石|炎|过敏|湿疹|哮喘|溃疡|病了)"
+)
+# "发到小红书", "挂到网上", "拍视频发抖音": the customer will take it to the public (a channel named as where they
+# bought does not count: "抖音直播间买的").
+_MEDIA = re.compile(
+    r"(发|挂|曝|传|放|贴)(到|在|上|去)?[^，。,.!！？?]{0,3}?(抖音|快手|小红书|微博|网上|视频号|b站|头条|知乎)"
+    r"|(拍|录)(个|了)?视频[^，。,.!！？?]{0,6}?(发|曝|挂|让大家)"
+)
+_MEDIA_PROMO = re.compile(r"返现|返券|集赞|晒单|奖励|有奖|笔记|好评|种草")
 # "体检查出肾结石", "检查出来血钙偏高": a diagnosis the customer reports (with the product named elsewhere).
 _DIAGNOSED = re.compile(
     r"(查出|检查出|体检出|确诊|诊断出|诊断为|医生说)(来)?(了)?[^，。,.!！？?]{0,6}?(病|结石|炎|症|异常|偏高|超标|有关)"
@@ -191,6 +258,11 @@ def detect_risks(text: str) -> list[Risk]:
             or _DIAGNOSED.search(lowered)
             or _AFTER_TAKING.search(lowered)
             or _OVERDOSE.search(lowered)
+            or _CHILD_GOT_HOLD.search(lowered)
+            or _NOT_FOOD.search(lowered)
+            or _CHILD_SPOILED.search(lowered)
+            or _GOT_ILL.search(lowered)
+            or _TOLD_SIGNS.search(lowered)
         )
         if (
             match
@@ -198,6 +270,10 @@ def detect_risks(text: str) -> list[Risk]:
             and not any(n in _NEGATED_SIGNS.sub("", match.group(0)) for n in NEGATORS)
         ):
             found.append(Risk("adverse_reaction", match.group(0)))
+    if not any(r.kind == "media" for r in found) and not _MEDIA_PROMO.search(lowered):
+        media = _MEDIA.search(lowered)
+        if media and not _negated(lowered, media.start()):
+            found.append(Risk("media", media.group(0)))
     if not found and _find(text, SENSITIVE_WORDS) and _EVENT.search(text) and _SPOILED.search(text):
         worry = _HARM_WORRY.search(text)
         if worry:
