@@ -5,10 +5,12 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import event
 
 # Texts whose automatic triage is known (dairy pack): (category, severity, department).
 L3_DIARRHOEA = "喝了你们的牛奶孩子腹泻住院了"  # adverse_reaction, L3, management
@@ -117,7 +119,6 @@ def short_sqlite_lock_wait(database: Any, ms: int = 1000) -> None:
     """Make a SQLite writer give up after ``ms`` instead of 30 s, so a self-deadlock fails fast."""
     if not database.is_sqlite:
         return
-    from sqlalchemy import event
 
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.execute(f"PRAGMA busy_timeout={int(ms)}")
@@ -154,3 +155,18 @@ def add_attachment_directly(
             allowed_types=settings.attachment_types,
         )
         return row.id
+
+
+@contextmanager
+def counted(database: Any) -> Iterator[list[str]]:
+    """The SQL statements the engine runs inside the block."""
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(database.engine, "before_cursor_execute", count)

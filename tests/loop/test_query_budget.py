@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
-
-from api._support import API, L1_SOUR, new_ticket
+from api._support import API, L1_SOUR, counted, new_ticket
 
 LISTS = ("/callbacks", "/actions", "/inbox", "/webhooks/deliveries")
-
-
-@contextmanager
-def counted(database: Any) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(database.engine, "before_cursor_execute", count)
 
 
 def _work(client: Any, headers: dict[str, str], dispatcher: Any, n: int) -> int:

@@ -21,7 +21,7 @@ from aftersales.tickets import service
 from aftersales.tickets.intake import IntakeWriter
 from aftersales.tickets.models import Ticket
 from aftersales.tickets.schemas import TicketCreate
-from api._support import API, L1_LATE
+from api._support import API, L1_LATE, counted
 
 Work = Callable[[Session], Any]
 
@@ -52,8 +52,11 @@ def create(app: Any, clock: Any, admin: tuple[int, dict[str, str]]) -> Callable[
     return make
 
 
-def run_in_one_batch(writer: IntakeWriter, works: list[Work], *, batches: int | None = 2) -> list[Any]:
-    """Submit ``works`` while the writer is busy with a first job, so that they are written as one batch."""
+def run_in_one_batch(
+    writer: IntakeWriter, works: list[Work], *, batches: int | None = 2, hints: list[Any] | None = None
+) -> list[Any]:
+    """Submit ``works`` (with their prefetch ``hints``, if given) while the writer is busy with a first job, so
+    that they are written as one batch."""
     started, release = threading.Event(), threading.Event()
 
     def gate(db: Session) -> None:
@@ -64,7 +67,10 @@ def run_in_one_batch(writer: IntakeWriter, works: list[Work], *, batches: int | 
         first = asyncio.ensure_future(writer.submit(gate))
         while not started.is_set():
             await asyncio.sleep(0.005)
-        rest = [asyncio.ensure_future(writer.submit(w)) for w in works]
+        rest = [
+            asyncio.ensure_future(writer.submit(w, hint=h))
+            for w, h in zip(works, hints or [None] * len(works), strict=True)
+        ]
         await asyncio.sleep(0.05)  # every submit has queued its job
         release.set()
         await first
@@ -201,17 +207,13 @@ def test_a_batch_reads_the_candidates_once_and_counts_its_own_assignments(databa
     capacity 2 take exactly four of six tickets, lightest load first, and the other two wait in the queue."""
     first, _ = make_agent(department="logistics", capacity=2)
     second, _ = make_agent(department="logistics", capacity=2)
-    agent_reads: list[str] = []
 
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "FROM agents" in statement and "FOR UPDATE" not in statement and "api_tokens" not in statement:
-            agent_reads.append(statement)
+    def agent_read(statement: str) -> bool:
+        return "FROM agents" in statement and "FOR UPDATE" not in statement and "api_tokens" not in statement
 
-    event.listen(database.engine, "before_cursor_execute", seen)
-    try:
+    with counted(database) as executed:
         results = run_in_one_batch(writer, [create(n) for n in range(1, 7)])
-    finally:
-        event.remove(database.engine, "before_cursor_execute", seen)
+    agent_reads = [s for s in executed if agent_read(s)]
     assert all(isinstance(r, int) for r in results), results
     assert len(agent_reads) == 1, agent_reads
     assert _owners(database, results) == [first, second, first, second, None, None]
@@ -235,17 +237,9 @@ def test_a_batch_asks_the_sequences_for_ids_about_once(database, writer, create)
     """PostgreSQL: the batch's ids are fetched ahead (kit/db.reserve_many), not once per ticket per table."""
     if database.is_sqlite:
         pytest.skip("SQLite takes ids from max(id) under its write lock, without a round trip to a server")
-    fetches: list[str] = []
-
-    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if "nextval(" in statement:
-            fetches.append(statement)
-
-    event.listen(database.engine, "before_cursor_execute", seen)
-    try:
+    with counted(database) as executed:
         results = run_in_one_batch(writer, [create(n) for n in range(1, 9)])
-    finally:
-        event.remove(database.engine, "before_cursor_execute", seen)
+    fetches = [s for s in executed if "nextval(" in s]
     assert all(isinstance(r, int) for r in results), results
     assert results == sorted(results) and len(set(results)) == 8
     assert len(fetches) <= 3, fetches  # tickets and customers, then timeline entries and events
@@ -256,16 +250,6 @@ def prefetching_writer(database: Any) -> Any:
     w = IntakeWriter(database, writers=1, prefetch=service.prefetch_customers)
     yield w
     w.stop()
-
-
-def _customer_lookups(database: Any) -> tuple[list[str], Callable[..., None]]:
-    seen: list[str] = []
-
-    def listen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().startswith("SELECT") and "FROM customers" in statement:
-            seen.append(statement)
-
-    return seen, listen
 
 
 def test_a_batch_looks_up_its_customers_in_one_statement(database, prefetching_writer, create, app, clock, admin):
@@ -284,28 +268,13 @@ def test_a_batch_looks_up_its_customers_in_one_statement(database, prefetching_w
         return work, service.intake_hint(data)
 
     jobs = [from_phone(p) for p in ("13900000001", "13900000002", "13900000002", "13900000003")]
-    seen, listen = _customer_lookups(database)
-    started, release = threading.Event(), threading.Event()
 
-    def gate(db: Session) -> None:
-        started.set()
-        release.wait(10)
+    def customer_read(statement: str) -> bool:
+        return statement.lstrip().startswith("SELECT") and "FROM customers" in statement
 
-    async def main() -> list[Any]:
-        first = asyncio.ensure_future(prefetching_writer.submit(gate))
-        while not started.is_set():
-            await asyncio.sleep(0.005)
-        rest = [asyncio.ensure_future(prefetching_writer.submit(w, hint=h)) for w, h in jobs]
-        await asyncio.sleep(0.05)
-        event.listen(database.engine, "before_cursor_execute", listen)
-        release.set()
-        await first
-        return list(await asyncio.gather(*rest, return_exceptions=True))
-
-    try:
-        owners = asyncio.run(main())
-    finally:
-        event.remove(database.engine, "before_cursor_execute", listen)
+    with counted(database) as executed:
+        owners = run_in_one_batch(prefetching_writer, [w for w, _ in jobs], hints=[h for _, h in jobs])
+    seen = [s for s in executed if customer_read(s)]
     assert all(isinstance(o, int) for o in owners), owners
     assert len(seen) == 1 and " IN " in seen[0], seen
     with database.session() as db:
@@ -332,24 +301,8 @@ def test_a_failed_ticket_does_not_leave_its_new_customer_to_the_next(database, p
     def fine(db: Session) -> int:
         return service.create_ticket(db, data, actor, clock.now(), app.state.pack).customer_id
 
-    started, release = threading.Event(), threading.Event()
-
-    def gate(db: Session) -> None:
-        started.set()
-        release.wait(10)
-
-    async def main() -> list[Any]:
-        first = asyncio.ensure_future(prefetching_writer.submit(gate))
-        while not started.is_set():
-            await asyncio.sleep(0.005)
-        hint = service.intake_hint(data)
-        rest = [asyncio.ensure_future(prefetching_writer.submit(w, hint=hint)) for w in (written_then_failed, fine)]
-        await asyncio.sleep(0.05)
-        release.set()
-        await first
-        return list(await asyncio.gather(*rest, return_exceptions=True))
-
-    failed, customer_id = asyncio.run(main())
+    hint = service.intake_hint(data)
+    failed, customer_id = run_in_one_batch(prefetching_writer, [written_then_failed, fine], hints=[hint, hint])
     assert isinstance(failed, NotFound)
     with database.session() as db:
         assert db.scalars(select(Customer.id).where(Customer.phone == "13900000009")).all() == [customer_id]

@@ -223,8 +223,8 @@ def _reserve_from_sequences(db: Session, wanted: dict[type[Base], int]) -> dict[
     """PostgreSQL: ids from each table's sequence, fetched ahead for the whole transaction when it says how
     many intakes it still holds (``session.info[ID_POOL_HINT]``, set by the intake writer): a request that needs
     n ids of a table then fetches n × that many, so a batch asks the sequences about once per table instead of
-    once per ticket. Ids fetched but not used are skipped, as
-    after any rollback: a sequence never hands out the same value twice, so gaps are its normal behaviour."""
+    once per ticket. Ids fetched but not used are skipped, as after any rollback: a sequence never hands out the
+    same value twice, so gaps are its normal behaviour."""
     pools: dict[type[Base], list[int]] = db.info.setdefault("id_pools", {})
     ahead = max(int(db.info.get(ID_POOL_HINT, 1) or 1), 1)  # this request and the ones after it
     fetch = {model: n * ahead for model, n in wanted.items() if len(pools.get(model, ())) < n}
