@@ -127,17 +127,59 @@ def test_a_ticket_refused_a_lock_inside_a_batch_is_written_in_the_next_batch(dat
     calls = []
     real = create(2)
 
-    def refused_once(db: Session) -> int:
+    def refused_twice(db: Session) -> int:
         calls.append(1)
-        if len(calls) == 1:
+        if len(calls) <= 2:
             raise OperationalError("SELECT ... FOR UPDATE NOWAIT", {}, LockNotAvailable())
         return real(db)
 
-    # The gate's batch, the batch that wrote ticket 1 and gave up at the lock, the next one with the rest.
-    results = run_in_one_batch(writer, [create(1), refused_once, create(3)], batches=3)
+    # Refused in the attempt without savepoints (rolled back whole) and again with savepoints, where the batch
+    # commits ticket 1 and puts the rest back: the gate's batch, that one, and the next one with the rest.
+    results = run_in_one_batch(writer, [create(1), refused_twice, create(3)], batches=3)
     assert all(isinstance(r, int) for r in results), results
-    assert len(calls) == 2
+    assert len(calls) == 3
     assert count(database, Ticket) == 3
+    assert writer.optimistic_failures == 1
+
+
+def test_a_batch_without_failures_uses_no_savepoints_and_one_with_a_failure_does(database, writer, create):
+    """The first attempt of a batch has no per-ticket savepoints; a failing ticket makes the batch run again
+    with them, and the next batches keep them for a while, so bad requests do not make every batch run twice."""
+
+    def savepoints(statements: list[str]) -> list[str]:
+        return [s for s in statements if s.lstrip().upper().startswith("SAVEPOINT")]
+
+    with counted(database) as executed:
+        results = run_in_one_batch(writer, [create(n) for n in range(1, 5)])
+    assert all(isinstance(r, int) for r in results), results
+    assert savepoints(executed) == [], savepoints(executed)
+    assert writer.optimistic_failures == 0
+
+    with counted(database) as executed:
+        results = run_in_one_batch(writer, [create(5), create(6, order_number="NO-SUCH-ORDER"), create(7)])
+    assert isinstance(results[1], NotFound) and isinstance(results[0], int) and isinstance(results[2], int)
+    assert writer.optimistic_failures == 1
+    assert len(savepoints(executed)) >= 3  # the second attempt: one per ticket
+    assert count(database, Ticket) == 6
+
+    with counted(database) as executed:  # the gate's batch and this one are written with savepoints at once
+        results = run_in_one_batch(writer, [create(8), create(9)])
+    assert all(isinstance(r, int) for r in results), results
+    assert writer.optimistic_failures == 1 and len(savepoints(executed)) >= 2
+    with database.session() as db:
+        phones = sorted(db.scalars(select(Customer.phone)))
+    assert phones == [f"1370000{n:04d}" for n in (1, 2, 3, 4, 5, 7, 8, 9)]
+
+
+def test_a_ticket_alone_in_its_batch_fails_alone(database, writer, create):
+    async def one() -> Any:
+        return await writer.submit(create(1, order_number="NO-SUCH-ORDER"))
+
+    with pytest.raises(NotFound):
+        asyncio.run(one())
+    assert count(database, Ticket) == 0 and count(database, Customer) == 0
+    assert asyncio.run(writer.submit(create(2))) >= 1
+    assert count(database, Ticket) == 1
 
 
 def test_concurrent_posts_with_one_bad_request_answer_each_on_its_own(client, make_agent, admin):
