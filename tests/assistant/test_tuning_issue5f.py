@@ -1,0 +1,118 @@
+"""Tuning round 5f for the cashmere and tonic packs: word boundaries the anger and risk lexicons could not see
+(a mother's gift read as a swear word, soaking in water read as a blister), customers' own words for weight, medicine
+and breastfeeding, something made at home, and the entries the blind dev3 set found missing (exchanging the colour
+of a garment, foreign matter in food)."""
+
+from __future__ import annotations
+
+import pytest
+
+from aftersales.assistant.engine import CustomerContext, DialogueState
+from aftersales.assistant.evaluate import EVAL_DAY, build_assistant, demo_catalogue
+from aftersales.assistant.signals import detect_emotion, detect_risks
+from aftersales.assistant.text import normalise, retrieval_tokens, specifics
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "买给我妈的阿胶糕开封了要放冰箱吗",
+        "给妈妈的生日礼物 能帮忙包装吗",
+        "老妈的固元膏放冰箱变硬了",
+        "来大姨妈的时候能吃阿胶吗",
+        "我家是滚筒洗衣机 羊绒围巾能放进去洗吗",
+        "大衣上的毛絮用粘毛滚能粘掉吗",
+    ],
+)
+def test_family_words_and_washers_are_not_anger(text):
+    assert not detect_emotion(normalise(text)).anger  # the normalised text, which the engine reads
+
+
+@pytest.mark.parametrize("text", ["你妈的 什么破东西", "他妈的 到底发不发货", "滚", "妈的 又没到"])
+def test_real_swearing_is_still_anger(text):
+    assert detect_emotion(normalise(text)).anger
+
+
+@pytest.mark.parametrize(
+    "text", ["阿胶块要用黄酒泡多久 没有黄酒用温水泡行不行", "阿胶块用温水泡软再蒸可以吗", "阿胶能用开水泡着喝吗"]
+)
+def test_soaking_in_water_is_not_a_blister(text):
+    assert not detect_risks(normalise(text))
+
+
+@pytest.mark.parametrize("text", ["吃了阿胶糕嘴里起了好几个水泡", "穿了以后脖子上起了水泡"])
+def test_a_real_blister_is_still_a_risk(text):
+    assert detect_risks(normalise(text))
+
+
+def test_normalise_keeps_meaning():
+    assert normalise("来大姨妈的时候能吃吗") == "来月经的时候能吃吗"
+    assert normalise("滚筒洗衣机能洗吗") == "洗衣机能洗吗"
+    assert normalise("给我妈的礼物").replace(" ", "") == "给我妈的礼物"
+    assert normalise("你妈的") == "你妈的"
+
+
+def test_customer_words_meet_the_stored_ones():
+    assert "~weight" in retrieval_tokens("168 120斤穿哪个码")
+    assert "~weight" in retrieval_tokens("身高165体重55穿什么码")
+    assert "~medicine" in retrieval_tokens("一直在吃降压药能一起吃吗")
+    assert "~medicine" in retrieval_tokens("吃中药期间可以吃阿胶吗")
+    assert "~postpartum" in retrieval_tokens("还在喂奶能吃固元膏吗")
+    assert "~size" in retrieval_tokens("他180 170斤 穿多大")
+
+
+def test_something_made_at_home_is_a_specific():
+    assert specifics("那泡好的能放多久")
+    assert specifics("烊化好的阿胶放冰箱能放几天")
+
+
+@pytest.fixture(scope="module")
+def tonic():
+    return build_assistant("tonic")[0]
+
+
+@pytest.fixture(scope="module")
+def cashmere():
+    return build_assistant("cashmere")[0]
+
+
+def _ask(assistant, pack, *messages):
+    ctx = CustomerContext(today=EVAL_DAY, catalogue=demo_catalogue(pack))
+    state = DialogueState()
+    reply = None
+    for m in messages:
+        reply = assistant.respond(state, m, ctx)
+    return reply
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("给我妈的阿胶糕 拆开了要不要放冰箱", "tonic-storage-cake-opened"),
+        ("月经来的时候还能吃阿胶糕吗", "tonic-suit-menstruation"),
+        ("阿胶块用温水泡软了再蒸行吗", "tonic-usage-block-melt"),
+        ("阿胶糕里居然吃出一根头发", "tonic-quality-foreign-matter"),
+        ("喂母乳的妈妈能吃阿胶糕吗", "tonic-suit-postpartum"),
+    ],
+)
+def test_tonic_answers(tonic, text, key):
+    reply = _ask(tonic, "tonic", text)
+    assert reply.entry_key == key and not reply.handoff
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("黑色的不喜欢 能换成驼色吗 没穿过", "cashmere-exchange-colour"),
+        ("滚筒洗衣机的羊毛程序能洗羊绒衫吗", "cashmere-care-machine-wash"),
+        ("给我妈的开衫 她165 110斤穿什么码", "cashmere-size-guide"),
+    ],
+)
+def test_cashmere_answers(cashmere, text, key):
+    reply = _ask(cashmere, "cashmere", text)
+    assert reply.entry_key == key and not reply.handoff
+
+
+def test_a_drink_made_at_home_is_handed_over(tonic):
+    reply = _ask(tonic, "tonic", "阿胶块怎么吃", "那泡好的能放多久")
+    assert reply.handoff and reply.entry_key is None
