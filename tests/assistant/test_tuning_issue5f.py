@@ -116,3 +116,23 @@ def test_cashmere_answers(cashmere, text, key):
 def test_a_drink_made_at_home_is_handed_over(tonic):
     reply = _ask(tonic, "tonic", "阿胶块怎么吃", "那泡好的能放多久")
     assert reply.handoff and reply.entry_key is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("羊绒杉起求了怎么办", "羊绒衫起球了怎么办"),
+        ("羊毛山缩水了", "羊毛衫缩水了"),
+        ("尺吗怎么选", "尺码怎么选"),
+        ("阿娇糕开封了放冰箱吗", "阿胶糕开封了放冰箱吗"),
+        ("固原膏一天吃几勺", "固元膏一天吃几勺"),
+        ("口服夜一天喝几支", "口服液一天喝几支"),
+        ("退宽什么时候到", "退款什么时候到"),
+    ],
+)
+def test_pinyin_slips_in_product_words_are_read_as_meant(typed, meant):
+    assert normalise(typed) == meant
+
+
+def test_a_slip_no_longer_changes_the_answer(cashmere):
+    assert _ask(cashmere, "cashmere", "羊绒杉起求了怎么办").entry_key == "cashmere-care-pilling"

@@ -264,6 +264,18 @@ SLANG_CJK: dict[str, str] = {
     "粘毛滚筒": "粘毛器",
     "粘毛滚": "粘毛器",
     "滚筒": "洗衣机",
+    # Pinyin-input slips for product words (same or near sound, one key off): "羊绒杉起求了" is "羊绒衫起球了".
+    "羊绒山": "羊绒衫",
+    "羊绒杉": "羊绒衫",
+    "羊毛山": "羊毛衫",
+    "羊毛杉": "羊毛衫",
+    "起求": "起球",
+    "尺吗": "尺码",
+    "阿娇": "阿胶",
+    "阿交": "阿胶",
+    "固原膏": "固元膏",
+    "口服夜": "口服液",
+    "退宽": "退款",
 }
 # Word boundaries the anger and risk lexicons cannot see, made visible with a space: "给我妈的礼物", "妈妈的阿胶"
 # (a mother's, not the swear "妈的"; "你妈的" and "他妈的" stay as they are) and "用温水泡软" (soaked in water, not a
