@@ -136,3 +136,10 @@ def test_pinyin_slips_in_product_words_are_read_as_meant(typed, meant):
 
 def test_a_slip_no_longer_changes_the_answer(cashmere):
     assert _ask(cashmere, "cashmere", "羊绒杉起求了怎么办").entry_key == "cashmere-care-pilling"
+
+
+def test_seasonal_storage_is_storage_so_its_follow_up_stays_on_storage(cashmere):
+    # "羊绒衫怎么收纳" is answered by the seasonal-storage entry; "大衣呢" must then get the coat's storage entry,
+    # not its daily care (the two storage entries had different intents, so the follow-up changed the question).
+    reply = _ask(cashmere, "cashmere", "羊绒衫怎么收纳", "大衣呢")
+    assert reply.entry_key == "cashmere-fact-coat"
