@@ -143,3 +143,10 @@ def test_seasonal_storage_is_storage_so_its_follow_up_stays_on_storage(cashmere)
     # not its daily care (the two storage entries had different intents, so the follow-up changed the question).
     reply = _ask(cashmere, "cashmere", "羊绒衫怎么收纳", "大衣呢")
     assert reply.entry_key == "cashmere-fact-coat"
+
+
+@pytest.mark.parametrize("text", ["我上个月买的衣服 现在降价了200 能补吗", "买完就降价了 能退差价吗"])
+def test_price_protection_is_handed_over_not_answered_by_a_neighbour(cashmere, text):
+    # No entry offers price protection: "能补吗" after a price cut got the mending entry.
+    reply = _ask(cashmere, "cashmere", text)
+    assert reply.handoff and reply.entry_key is None
