@@ -150,3 +150,14 @@ def test_price_protection_is_handed_over_not_answered_by_a_neighbour(cashmere, t
     # No entry offers price protection: "能补吗" after a price cut got the mending entry.
     reply = _ask(cashmere, "cashmere", text)
     assert reply.handoff and reply.entry_key is None
+
+
+def test_a_visit_to_the_farm_is_handed_over(tonic):
+    reply = _ask(tonic, "tonic", "驴皮是哪里来的 你们的养驴场可以去参观吗")
+    assert reply.handoff and reply.entry_key is None
+
+
+def test_a_new_year_offer_question_gets_the_new_year_offer(tonic):
+    # "过年有活动吗" was ranked beside the winter offer, which does not name 过年, and was handed over.
+    reply = _ask(tonic, "tonic", "过年买阿胶有什么活动吗")
+    assert reply.entry_key == "tonic-promo-spring-festival"

@@ -348,6 +348,8 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("羽绒",),
     # Price protection after a price cut: no entry offers it unless it says so ("降价了能补吗" is not a mending).
     ("降价", "补差价", "退差价", "价保", "保价"),
+    # Visiting a farm or a factory: no entry offers it unless it says so.
+    ("参观", "实地考察"),
     # Made to order: no entry offers it unless it says so.
     ("定制", "订制", "专门做一款", "改款"),
     # Something the customer made at home from the product: the catalogue's facts are not its facts.
