@@ -161,3 +161,16 @@ def test_a_new_year_offer_question_gets_the_new_year_offer(tonic):
     # "过年有活动吗" was ranked beside the winter offer, which does not name 过年, and was handed over.
     reply = _ask(tonic, "tonic", "过年买阿胶有什么活动吗")
     assert reply.entry_key == "tonic-promo-spring-festival"
+
+
+@pytest.mark.parametrize(
+    "text", ["阿胶糕里阿胶含量根本没有你们写的那么多 我送检了", "我买的阿胶是假的吧 跟药店买的完全不一样"]
+)
+def test_a_tonic_authenticity_dispute_goes_to_a_person(tonic, text):
+    # Like cashmere's: the ingredients or identification answer is not an answer to an accusation with evidence.
+    reply = _ask(tonic, "tonic", text)
+    assert reply.handoff and reply.entry_key is None
+
+
+def test_asking_how_to_tell_genuine_tonic_is_still_answered(tonic):
+    assert _ask(tonic, "tonic", "怎么辨别阿胶真假").entry_key == "tonic-authenticity-identify"
