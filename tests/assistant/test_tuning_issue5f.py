@@ -174,3 +174,32 @@ def test_a_tonic_authenticity_dispute_goes_to_a_person(tonic, text):
 
 def test_asking_how_to_tell_genuine_tonic_is_still_answered(tonic):
     assert _ask(tonic, "tonic", "怎么辨别阿胶真假").entry_key == "tonic-authenticity-identify"
+
+
+def test_near_expiry_tonic_goes_to_a_person(tonic):
+    # No policy says what happens to goods delivered close to their date: a colleague checks the batch.
+    reply = _ask(tonic, "tonic", "收到的固元膏离过期只剩一个多月了")
+    assert reply.handoff and reply.entry_key is None
+    assert _ask(tonic, "tonic", "阿胶块保质期多久").entry_key == "tonic-fact-block"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("阿胶块表面长了一些白色的霉点", "tonic-quality-mold"),
+        ("一个星期了物流一直没更新", "tonic-logistics-delay"),
+    ],
+)
+def test_tonic_seed_complaints(tonic, text, key):
+    assert _ask(tonic, "tonic", text).entry_key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("建议多出几款男士围巾 颜色多一点", "cashmere-suggestion"),
+        ("快递袋破了 羊绒衫上沾了一块油渍", "cashmere-packaging-damage"),
+    ],
+)
+def test_cashmere_seed_complaints(cashmere, text, key):
+    assert _ask(cashmere, "cashmere", text).entry_key == key
