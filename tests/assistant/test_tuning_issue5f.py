@@ -203,3 +203,9 @@ def test_tonic_seed_complaints(tonic, text, key):
 )
 def test_cashmere_seed_complaints(cashmere, text, key):
     assert _ask(cashmere, "cashmere", text).entry_key == key
+
+
+def test_an_injury_from_a_garment_is_a_risk(cashmere):
+    # "流了好多血" after a zip caught a child's hand is not in the lexicon; the knowledge base now says it is harm.
+    reply = _ask(cashmere, "cashmere", "拉链把孩子的手夹破了 流了好多血")
+    assert reply.handoff and reply.handoff_reason == "risk"
