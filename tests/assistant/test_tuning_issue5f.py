@@ -209,3 +209,17 @@ def test_an_injury_from_a_garment_is_a_risk(cashmere):
     # "流了好多血" after a zip caught a child's hand is not in the lexicon; the knowledge base now says it is harm.
     reply = _ask(cashmere, "cashmere", "拉链把孩子的手夹破了 流了好多血")
     assert reply.handoff and reply.handoff_reason == "risk"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("吃阿胶到底有没有用", "tonic-info-efficacy"),
+        ("阿胶对身体好吗", "tonic-info-efficacy"),
+        ("阿胶能不能和茶一起喝", "tonic-usage-taboo"),
+        ("阿胶成分是啥", "tonic-ingr-block"),
+    ],
+)
+def test_tonic_everyday_questions(tonic, text, key):
+    # What 阿胶 does, tea with it and what it is made of, in customers' words (were handed over or got pairing).
+    assert _ask(tonic, "tonic", text).entry_key == key
