@@ -223,3 +223,15 @@ def test_an_injury_from_a_garment_is_a_risk(cashmere):
 def test_tonic_everyday_questions(tonic, text, key):
     # What 阿胶 does, tea with it and what it is made of, in customers' words (were handed over or got pairing).
     assert _ask(tonic, "tonic", text).entry_key == key
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("羊绒大衣能机洗吗", "cashmere-care-dry-clean"),  # the coat is dry-cleaned; the general answer allows a machine
+        ("羊绒衫要用什么衣架", "cashmere-fact-sweater"),
+        ("几天能到", "cashmere-order-status"),
+    ],
+)
+def test_cashmere_everyday_questions(cashmere, text, key):
+    assert _ask(cashmere, "cashmere", text).entry_key == key
