@@ -109,7 +109,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "invoice": ("发票", "开票", "专票", "普票"),
     "fridge": ("冷藏", "冰箱", "冷冻", "冻"),
     "wash": ("洗", "清洗", "水洗", "洗涤", "干洗", "手洗", "机洗"),
-    "size": ("尺码", "码", "大小", "号", "码数", "尺寸"),
+    "size": ("尺码", "码", "大小", "号", "码数", "尺寸", "穿多大", "几码"),
+    # "168 120斤穿哪个码" states a weight the stored "身高165体重55穿什么码" calls 体重.
+    "weight": ("斤", "公斤", "体重", "kg"),
+    # "一直在吃降压药 能一起吃吗": the kind of medicine named is still "medicine".
+    "medicine": ("药", "吃药", "服药", "用药", "药物", "降压药", "降糖药", "中药", "西药", "汤药"),
     "fake": ("假", "假货", "正品", "真假", "真的"),
     "broken": ("破损", "破", "压坏", "漏", "碎", "摔坏"),
     "order": ("订单", "单子", "下单", "买的"),
@@ -118,7 +122,19 @@ _SYNONYM_OF = {word: f"~{group}" for group, members in SYNONYMS.items() for word
 # Colloquial phrases that jieba splits ("生完孩子" -> 生完 / 孩子), found anywhere in the text: each yields its
 # group's token, so "生完孩子多久能吃" meets "产后多久可以吃" on "~postpartum", not "孩子" on "~child".
 PHRASES: dict[str, tuple[str, ...]] = {
-    "postpartum": ("生完孩子", "生完宝宝", "产后", "坐月子", "月子", "刚生完", "生完小孩", "哺乳"),
+    "postpartum": (
+        "生完孩子",
+        "生完宝宝",
+        "产后",
+        "坐月子",
+        "月子",
+        "刚生完",
+        "生完小孩",
+        "哺乳",
+        "喂奶",
+        "喂母乳",
+        "回奶",
+    ),
     "heat": ("上火", "燥热", "热气", "长痘", "口干舌燥", "口腔溃疡"),
     "opened": ("开封", "打开", "开了", "拆开", "开盖", "开瓶", "拆封", "没喝完", "没吃完", "喝不完", "吃不完"),
     # Longer phrases are matched first and hide what they contain, so "没开封" is unopened, never "开封".
@@ -239,15 +255,42 @@ SLANG_CJK: dict[str, str] = {
     "介个": "这个",
     "保质其": "保质期",
     "保值期": "保质期",
+    # "来大姨妈的时候能吃吗": the plain word, so the "妈的" inside the nickname is never read as a swear word.
+    "大姨妈": "月经",
+    "姨妈期": "经期",
+    # The "滚" of a drum washer or a lint roller is not "滚" said to the agent.
+    "滚筒洗衣机": "洗衣机",
+    "滚筒粘毛器": "粘毛器",
+    "粘毛滚筒": "粘毛器",
+    "粘毛滚": "粘毛器",
+    "滚筒": "洗衣机",
+    # Pinyin-input slips for product words (same or near sound, one key off): "羊绒杉起求了" is "羊绒衫起球了".
+    "羊绒山": "羊绒衫",
+    "羊绒杉": "羊绒衫",
+    "羊毛山": "羊毛衫",
+    "羊毛杉": "羊毛衫",
+    "起求": "起球",
+    "尺吗": "尺码",
+    "阿娇": "阿胶",
+    "阿交": "阿胶",
+    "固原膏": "固元膏",
+    "口服夜": "口服液",
+    "退宽": "退款",
 }
+# Word boundaries the anger and risk lexicons cannot see, made visible with a space: "给我妈的礼物", "妈妈的阿胶"
+# (a mother's, not the swear "妈的"; "你妈的" and "他妈的" stay as they are) and "用温水泡软" (soaked in water, not a
+# blister "水泡").
+_BOUNDARIES = re.compile(r"(?<=[我俺咱老妈姨婆舅姑干后])妈(?=的)|(?<=[温热冷凉开清用白净])水(?=泡)")
 _LATIN_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2,3}(?![A-Za-z0-9])")
 _SLANG_CJK = re.compile("|".join(sorted(map(re.escape, SLANG_CJK), key=len, reverse=True)))
 
 
 def normalise(text: str) -> str:
-    """The message with chat shorthand written out (see ``SLANG_LATIN``, ``SLANG_CJK``); anything else unchanged."""
+    """The message with chat shorthand written out (see ``SLANG_LATIN``, ``SLANG_CJK``) and a space at the word
+    boundaries of ``_BOUNDARIES``; anything else unchanged."""
     text = _LATIN_RUN.sub(lambda m: SLANG_LATIN.get(m.group(0).lower(), m.group(0)), text)
-    return _SLANG_CJK.sub(lambda m: SLANG_CJK[m.group(0)], text)
+    text = _SLANG_CJK.sub(lambda m: SLANG_CJK[m.group(0)], text)
+    return _BOUNDARIES.sub(lambda m: m.group(0) + " ", text)
 
 
 # Named things a customer may ask about that an answer must itself mention to be an answer: couriers, nutrients and
@@ -303,10 +346,27 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("貂绒", "水貂"),
     ("纯棉",),
     ("羽绒",),
+    # Price protection after a price cut: no entry offers it unless it says so ("降价了能补吗" is not a mending).
+    ("降价", "补差价", "退差价", "价保", "保价"),
+    # Visiting a farm or a factory: no entry offers it unless it says so.
+    ("参观", "实地考察"),
     # Made to order: no entry offers it unless it says so.
     ("定制", "订制", "专门做一款", "改款"),
     # Something the customer made at home from the product: the catalogue's facts are not its facts.
-    ("自己做", "自制", "自己熬", "熬好", "熬成", "做好的", "蒸好的", "自己煮"),
+    (
+        "自己做",
+        "自制",
+        "自己熬",
+        "熬好",
+        "熬成",
+        "做好的",
+        "蒸好的",
+        "自己煮",
+        "泡好的",
+        "化好的",
+        "烊化好的",
+        "泡开的",
+    ),
 )
 # Shopping festivals and offers, checked against promotion entries only: an offer for one occasion does not answer
 # a question about another ("双十一的满减还有吗" is not the 双十二 offer), while "春节期间发货吗" may be about delivery.
