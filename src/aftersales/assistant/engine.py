@@ -31,7 +31,15 @@ from aftersales.assistant.signals import (
     tells_of_event,
 )
 from aftersales.assistant.slots import Slots, extract
-from aftersales.assistant.text import OCCASIONS, asked_facts, classifier_features, normalise, specifics, words
+from aftersales.assistant.text import (
+    OCCASIONS,
+    POPULATIONS,
+    asked_facts,
+    classifier_features,
+    normalise,
+    specifics,
+    words,
+)
 
 ANSWER_THRESHOLD = 0.35  # on dev and CV (see README): dev flat from 0.30 to 0.35, the higher kept; CV rises below
 RISK_ENTRY_THRESHOLD = 0.3
@@ -716,8 +724,13 @@ class Assistant:
             and self._names_unknown(u.query, u.entry)
         ):
             # The question names a thing (a courier, another supplement, a form the catalogue does not sell) that
-            # the entry never mentions: the entry answers a neighbouring question, so a person answers this one.
-            confident = False
+            # the entry never mentions: the entry answers a neighbouring question, so a person answers this one,
+            # unless it asks who may take a product and a close runner-up speaks of exactly those people.
+            other = self._population_runner_up(u)
+            if other is None:
+                confident = False
+            else:
+                u.entry = other
         entry = u.entry if confident else None
         answer = self._answer_text(entry, u, ctx, state) if entry else None
 
@@ -875,10 +888,30 @@ class Assistant:
             else "consultation",
         )
 
+    def _population_runner_up(self, u: Understanding) -> Entry | None:
+        """For a suitability question whose best entry is about other people ("产后还用吃钙吗" beside the entry for
+        kidney stones): the next of the top three hits that is a suitability entry and names everything the
+        question names, if its retrieval score is at least half the best one's."""
+        if u.entry is None or u.entry.intent != "suitability" or not specifics(u.query, POPULATIONS) or not u.hits:
+            return None
+        best = u.hits[0]
+        for hit in u.hits[1:3]:
+            entry = self.entries[hit.entry]
+            if (
+                entry.key != u.entry.key
+                and entry.intent == "suitability"
+                and hit.score >= 0.5 * best.score
+                and not self._names_unknown(u.query, entry)
+            ):
+                return entry
+        return None
+
     def _names_unknown(self, text: str, entry: Entry) -> bool:
         """Whether the text names one of ``text.SPECIFICS`` that the entry's phrasings, answer and tags do not, or
         asks for a datum (``text.ASKED_FACTS``: courier, return address, phone number) its answer does not give."""
         named = specifics(text) + (specifics(text, OCCASIONS) if entry.intent == "promotion" else [])
+        if entry.intent == "suitability":
+            named += specifics(text, POPULATIONS)
         needs = asked_facts(text)
         if not named and not needs:
             return False

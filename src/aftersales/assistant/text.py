@@ -380,7 +380,40 @@ OCCASIONS: tuple[tuple[str, ...], ...] = (
     ("新人", "首单", "新客"),
     ("会员日",),
 )
-_SPECIFIC_LATIN = {s for group in (*SPECIFICS, *OCCASIONS) for s in group if s.isascii()}
+# Who a suitability question is about: an entry about who may take a product answers it only if it speaks of that
+# group ("几岁的小孩可以喝酸奶" is not answered by the entry for diabetics). Checked against suitability entries only,
+# so "给孩子买的羊绒衫怎么洗" still gets the washing answer.
+POPULATIONS: tuple[tuple[str, ...], ...] = (
+    ("小孩", "孩子", "儿童", "小朋友", "宝宝", "婴儿", "幼儿", "婴幼儿", "小学生", "中学生", "青少年", "少儿", "娃"),
+    ("孕妇", "怀孕", "孕期", "备孕", "孕早期", "孕中期", "孕晚期", "准妈妈"),
+    ("哺乳", "喂奶", "母乳", "月子", "产后", "生完"),
+    (
+        "老人",
+        "老年",
+        "长辈",
+        "爸妈",
+        "父母",
+        "我爸",
+        "老爸",
+        "老妈",
+        "爷爷",
+        "奶奶",
+        "姥姥",
+        "姥爷",
+        "外公",
+        "外婆",
+        "上了年纪",
+        "岁数大",
+        "六十",
+        "七十",
+        "八十",
+    ),
+    ("糖尿病", "血糖", "控糖"),
+    ("更年期", "绝经"),
+    ("乳糖不耐",),
+    ("经期", "月经", "来例假", "大姨妈"),
+)
+_SPECIFIC_LATIN = {s for group in (*SPECIFICS, *OCCASIONS, *POPULATIONS) for s in group if s.isascii()}
 
 
 def specifics(text: str, groups: tuple[tuple[str, ...], ...] = SPECIFICS) -> list[tuple[str, ...]]:
