@@ -34,7 +34,10 @@ RISK_WORDS: dict[str, tuple[str, ...]] = {
         # Customers' own words, by body system (each still passes the "asked, not happened" filters below).
         # Bowels and stomach: "一直跑厕所", "闹肚子", "拉水一样", "胃里烧得慌".
         "跑厕所", "闹肚子", "窜稀", "蹿稀", "跑肚", "拉水", "水样便", "稀便", "拉得", "虚脱", "肠胃炎", "胃肠炎",
-        "烧心", "胃里烧", "反酸", "泛酸", "胃胀", "肚子胀", "便秘了", "老是便秘", "一直便秘", "便秘好几天",
+        "烧心", "胃里烧", "反酸", "泛酸", "胃胀", "肚子胀", "胀气", "肚子好胀", "胃好胀",
+        # Hurt by the product itself (a pin left in a garment, a zip): "扎到手", "流血了".
+        "流血了", "扎到手", "划到手", "划破手", "扎破手", "夹到手",
+        "便秘了", "老是便秘", "一直便秘", "便秘好几天",
         "大便有血", "血丝", "带血", "尿血", "吐奶", "吐得", "干呕",
         # Heart, breath, head: "心跳得厉害", "喘不过气", "头昏脑胀".
         "心跳得", "心跳很快", "心跳加速", "心悸", "发慌", "心里慌", "慌得", "喘不过", "喘不上", "憋得慌", "哮喘",
@@ -162,7 +165,12 @@ def _negated(text: str, start: int) -> bool:
 _SUITABILITY_QUESTION = re.compile(
     r"(能不能|能否|可不可以|可以|能|适合|适不适合|会不会|要不要)[^，。,.!！？?]{0,6}(吃|喝|用|穿|戴|服用|补|买)"
     r"|(吃|喝|用|穿|戴)[^，。,.!！？?]{0,4}(吗|么|不)[?？]?$"
+    # "感冒发烧的时候要停吗", "经期期间还吃不吃": whether to go on taking it during a condition ("吃你们钙片 胃疼
+    # 要不要停" tells of a symptom and stays a risk).
+    r"|(的时候|期间)[^，。,.!！？?]{0,4}?(要不要停|要停吗|用停吗|需要停|停不停|还吃不吃|还喝不喝|还能不能吃|还能不能喝)"
 )
+# Bubbles from heating the product are not blisters: "阿胶块微波炉加热起泡了" (the answer itself suggests it).
+_COOKING_BUBBLES = re.compile(r"(加热|微波|烤|蒸|煮|熬|烊化|化开)[^，。,.!！？?]{0,4}?(起泡|鼓泡|冒泡)")
 _EVENT = re.compile(r"(吃|喝|用|穿|戴|服用|围|擦)(了|完|过|后|以后|之后)|已经|现在|一直|突然|今天|昨天|刚才|刚刚")
 
 
@@ -171,11 +179,12 @@ _EVENT = re.compile(r"(吃|喝|用|穿|戴|服用|围|擦)(了|完|过|后|以�
 _BODY = (
     "嘴里|嘴巴|嘴唇|嘴角|口腔|舌头|牙龈|嗓子|喉咙|咽喉|额头|脸上|脸|皮肤|身上|全身|浑身|手上|胳膊|腿上|脖子|后背|"
     "前胸|肚皮|眼睛|眼皮|耳朵|鼻子|头皮|肚子|胃里|胸口|嘴边|嘴周|嘴巴周围|下巴|手臂|手背|胸前|腰上|屁股|屁屁|"
-    "大便|小便|尿|胃|胸|心口|心里|肚"
+    "大便|小便|尿|胃|胸|心口|心里|肚|手指|手(?!洗|工|机|感|续|提|套|链|表|动)|脚"
 )
 _HARM = (
     "肿|疼|痛|痒|起泡|水泡|溃疡|红点|红疙瘩|疙瘩|小疙瘩|红斑|起皮|脱皮|发红|发炎|出血|破皮|烂了|火辣辣|红了|一圈红|"
-    "全红|通红|发紧|发硬|发胀|胀得|闷得|发闷|憋|抽|麻|烧|有血|带血|血丝|一片片|一块块|一坨坨|起了一片|起包|红包"
+    "全红|通红|发紧|发硬|发胀|胀得|好胀|很胀|闷得|发闷|憋|抽(?!丝|线|纱)|麻|烧|有血|带血|血丝|流血|一片片|一块块|一坨坨|"
+    "起了一片(?!小?球|毛)|起包|红包|划了[个道一]?口子|划伤|划破|夹破|夹伤|扎伤|扎破|扎到|割破|割伤"
 )
 _SYMPTOM = re.compile(rf"({_BODY})[^，。,.!！？?]{{0,8}}?({_HARM})")
 # "吃出了肾结石", "喝出毛病来了": the customer blames the product for an illness.
@@ -249,6 +258,7 @@ def detect_risks(text: str) -> list[Risk]:
     """Every risk word present and not negated (the longest word wins where two overlap), plus the sensitive
     groups (pregnancy, infants) when a risk is present. A symptom named in a question about suitability,
     with nothing having happened, is not a risk (other risk kinds always are)."""
+    text = _COOKING_BUBBLES.sub(lambda m: m.group(1), text)
     found = [r for r in _find(text, RISK_WORDS) if not (r.kind == "hospital" and _hospital_only_asked(text, r))]
     lowered = text.lower()
     if not any(r.kind == "adverse_reaction" for r in found):
