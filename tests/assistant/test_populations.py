@@ -52,3 +52,22 @@ def test_people_named_in_a_question_that_is_not_about_suitability_do_not_matter(
     # Washing a child's jumper is a care question: the care entry need not speak of children.
     reply = _ask(assistants, "cashmere", "给孩子买的羊绒衫怎么洗")
     assert reply.entry_key is not None and not reply.handoff
+
+
+@pytest.fixture(scope="module")
+def tonic_and_dairy():
+    return {pack: build_assistant(pack)[0] for pack in ("tonic", "dairy")}
+
+
+@pytest.mark.parametrize(
+    ("pack", "messages", "wrong"),
+    [
+        ("tonic", ("开封的阿胶糕怎么放", "能放多长时间"), "tonic-fact-oral-liquid"),
+        ("tonic", ("口服液怎么喝", "开了能放几天"), "tonic-storage-cake-opened"),
+        ("dairy", ("酸奶要冷藏吗", "能放几天"), "dairy-fact-fresh-milk"),
+    ],
+)
+def test_a_short_question_after_a_topic_keeps_the_topics_product(tonic_and_dairy, pack, messages, wrong):
+    """A short next question that names no product is about the product of the topic, not another one's entry."""
+    reply = _ask(tonic_and_dairy, pack, *messages)
+    assert reply.entry_key != wrong

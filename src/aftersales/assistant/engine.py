@@ -645,6 +645,24 @@ class Assistant:
                     hits, probs, confidence = alone
         if (
             resolved is None
+            and state.topic
+            and len(text.strip()) <= 12
+            and hits
+            and named_product(text, aliases) is None
+            and not any(m.kind == "product" for m in followup.mentions(text.lower(), self._slot_words(ctx.catalogue)))
+        ):
+            # "开封的阿胶糕怎么放" then "能放多长时间": a short question that names no product is about the topic's
+            # product (or kind of product), so an entry written for another one ("口服液") must not answer it.
+            topic_product = named_product(state.topic, aliases)
+            top = self.entries[hits[0].entry]
+            if topic_product is None:
+                hits, confidence = self._scope_to_named_kind(state.topic, hits, probs, ctx)
+            elif top.products and not _fits(top, topic_product):
+                scoped = self._understand_query(query, text if follow_up else "", topic_product)
+                if scoped[0] and _fits(self.entries[scoped[0][0].entry], topic_product):
+                    hits, probs, confidence = scoped
+        if (
+            resolved is None
             and not follow_up
             and state.topic
             and len(text.strip()) <= 8
