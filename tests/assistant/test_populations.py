@@ -71,3 +71,9 @@ def test_a_short_question_after_a_topic_keeps_the_topics_product(tonic_and_dairy
     """A short next question that names no product is about the product of the topic, not another one's entry."""
     reply = _ask(tonic_and_dairy, pack, *messages)
     assert reply.entry_key != wrong
+
+
+def test_asking_for_a_childrens_product_is_not_an_overdose(assistants):
+    reply = _ask(assistants, "calcium", "有没有小孩吃的钙片")
+    assert reply.handoff_reason != "risk" and reply.severity != "L3"
+    assert _ask(assistants, "calcium", "小孩偷吃了一瓶钙片").handoff_reason == "risk"

@@ -39,3 +39,8 @@ def test_reported_harm_is_a_risk(text):
 )
 def test_garments_heating_and_questions_are_not_risks(text):
     assert not detect_risks(normalise(text))
+
+
+@pytest.mark.parametrize("text", ["我一喝牛奶就胀气有没有适合的", "怎么避免吃钙片胀气"])
+def test_wind_as_a_known_condition_is_not_a_risk(text):
+    assert not detect_risks(normalise(text))

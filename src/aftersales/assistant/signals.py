@@ -34,7 +34,7 @@ RISK_WORDS: dict[str, tuple[str, ...]] = {
         # Customers' own words, by body system (each still passes the "asked, not happened" filters below).
         # Bowels and stomach: "一直跑厕所", "闹肚子", "拉水一样", "胃里烧得慌".
         "跑厕所", "闹肚子", "窜稀", "蹿稀", "跑肚", "拉水", "水样便", "稀便", "拉得", "虚脱", "肠胃炎", "胃肠炎",
-        "烧心", "胃里烧", "反酸", "泛酸", "胃胀", "肚子胀", "胀气", "肚子好胀", "胃好胀",
+        "烧心", "胃里烧", "反酸", "泛酸", "胃胀", "肚子胀", "肚子好胀", "胃好胀",
         # Hurt by the product itself (a pin left in a garment, a zip): "扎到手", "流血了".
         "流血了", "扎到手", "划到手", "划破手", "扎破手", "夹到手",
         "便秘了", "老是便秘", "一直便秘", "便秘好几天",
