@@ -8,7 +8,15 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from aftersales.assistant.knowledge import EntryError, entry_from_mapping, parse_pack, render_answer
+from aftersales.assistant.evaluate import demo_catalogue
+from aftersales.assistant.knowledge import (
+    EntryError,
+    entry_from_mapping,
+    load_pack,
+    parse_pack,
+    render_answer,
+    shipped_packs,
+)
 from aftersales.kb import service as kb
 from aftersales.kb.models import KbEntryVersion
 from aftersales.kit.outbox import OutboxEvent
@@ -216,3 +224,13 @@ def test_dev_command_lists_each_row_and_cv_scores_the_knowledge_base():
     cells = next(r for r in cv.output.splitlines() if r.startswith("mini")).split()
     # each of the 34 phrasings is asked once, but not the 3 of the promotion outside its dates
     assert cells[1:3] == ["10", "31"]
+
+
+@pytest.mark.parametrize("pack", shipped_packs())
+def test_no_shipped_fact_answer_doubles_the_day_unit(pack):
+    catalogue = demo_catalogue(pack)
+    rendered = [render_answer(e, None, catalogue).text for e in load_pack(pack) if "shelf_life_days" in e.uses_facts]
+    if pack != "cashmere":  # garments have no shelf life
+        assert rendered, "every food pack has shelf-life answers"
+    for text in rendered:
+        assert text is not None and "天天" not in text.replace("夏天天热", ""), text

@@ -251,6 +251,9 @@ def render_answer(entry: Entry, product: ProductFacts | None, catalogue: Sequenc
         candidates = scoped_products(entry, catalogue)[:5]
     if not candidates:
         return Rendered(None, missing=list(entry.uses_facts))
+    # The shelf life renders with its unit ("7天"); a template that writes the unit itself ("{shelf_life_days}天",
+    # as people naturally do) must not read "7天天".
+    template = entry.answer.replace("{shelf_life_days}天", "{shelf_life_days}")
     lines, used, missing = [], [], []
     for p in candidates:
         values = {}
@@ -261,7 +264,7 @@ def render_answer(entry: Entry, product: ProductFacts | None, catalogue: Sequenc
                 break
             values[name] = _format_fact(name, value)
         else:
-            text = entry.answer.format(**values)
+            text = template.format(**values)
             lines.append(text if len(candidates) == 1 else f"【{p.name}】{text}")
             used.append(p.sku)
     if not lines:
