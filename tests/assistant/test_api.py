@@ -276,3 +276,13 @@ def test_public_chat_is_rate_limited_over_rest_and_websocket(settings, clock, da
         assert client.post(f"{API}/assistant/conversations", json={}).status_code == 429
         transcript = client.get(f"{API}/assistant/conversations/{token}").json()["messages"]
         assert len(transcript) == 6  # refused messages were neither stored nor answered
+
+
+def test_two_questions_in_one_message_get_two_answers(client, loaded):
+    token = start(client)
+    reply = say(client, token, "能开增值税发票吗？另外怎么退货")
+    assert reply["entry_key"] and not reply["handoff"]
+    assert len(reply["also_answered"]) == 1 and reply["also_answered"][0] != reply["entry_key"]
+    assert "关于“" in reply["text"]
+    stored = client.get(f"{API}/assistant/conversations/{token}").json()["messages"][-1]
+    assert stored["body"] == reply["text"]

@@ -65,6 +65,7 @@ def _reply(request: Request, turn: service.Turn, conversation: Conversation) -> 
         text=turn.answer.body,
         action=turn.reply.action,
         entry_key=turn.reply.entry_key,
+        also_answered=list(turn.reply.also_answered),
         intent=u.intent,
         confidence=round(u.confidence, 4),
         emotion=u.emotion.label,

@@ -100,6 +100,9 @@ TICKET_STATUS_LABELS = {
     "resolved": "已解决",
     "closed": "已关闭",
 }
+# "鲜奶能放几天？另外能开发票吗": a message splits into questions at a sentence end or at words that start another one.
+_SECOND_QUESTION = re.compile(r"[？?；;！!。]+|\s*(?:另外|顺便问一?下|再问一?下|还想问一?下|还有个问题)[，,：:\s]*")
+MAX_ALSO = 2  # at most this many further questions of one message are answered beside the main one
 TICKET = "{ticket}"  # replaced by the ticket's number once the service has opened or continued it
 
 
@@ -193,6 +196,7 @@ class Reply:
     ticket_kind: str = "consultation"
     flow_result: dict[str, Any] | None = None  # facts gathered by a finished return/complaint flow
     suggestions: list[str] = field(default_factory=list)
+    also_answered: list[str] = field(default_factory=list)  # entries that answered the message's other questions
 
     @property
     def answered(self) -> bool:
@@ -707,6 +711,13 @@ class Assistant:
         text = normalise(text)
         u = self.understand(text, state, ctx)
         reply = self._decide(state, u, ctx)
+        if (
+            not u.follow_up
+            and not u.risks
+            and not u.emotion.anger
+            and (reply.action == "answer" or reply.handoff_reason == "low_confidence")
+        ):
+            reply = self._answer_each_question(reply, ctx)
         state.slots = u.slots.as_dict()
         if (u.entry is not None and reply.entry_key and not u.follow_up) or (
             not u.follow_up and u.intent not in SMALLTALK and u.confidence >= self.threshold
@@ -721,6 +732,70 @@ class Assistant:
             state.last_question = text
         elif u.resolved:
             state.last_question = u.query
+        return reply
+
+    def _parts(self, text: str) -> list[str]:
+        parts = [p.strip(" ，,、") for p in _SECOND_QUESTION.split(text)]
+        return [p for p in parts if len(_CJK_CHAR.findall(p)) >= 4]
+
+    def _part_answer(self, part: str, ctx: CustomerContext) -> tuple[Entry, str] | None:
+        """One question of a longer message, answered alone, or None when the knowledge base is not sure of it, it
+        names a risk, needs the customer's own data or a guided flow, or is for a person."""
+        sub = self.understand(part, DialogueState(), ctx)
+        entry = sub.entry
+        if (
+            entry is None
+            or sub.confidence < self.threshold
+            or sub.risks
+            or sub.emotion.anger
+            or sub.intent in SMALLTALK
+            or entry.intent in ORDER_INTENTS
+            or entry.intent in TICKET_INTENTS
+            or entry.intent in FLOW_INTENTS
+            or sub.intent in FLOW_INTENTS
+            or is_handoff_entry(entry)
+            or (sub.intent != entry.intent and sub.intent_probability >= VETO)
+            or self._names_unknown(sub.query, entry)
+            or not entry.valid_on(ctx.today)
+        ):
+            return None
+        answer = render_answer(entry, self._product(sub, ctx), ctx.catalogue).text
+        return (entry, answer) if answer is not None else None
+
+    def _answer_each_question(self, reply: Reply, ctx: CustomerContext) -> Reply:
+        """A message that asks two things ("鲜奶能放几天 另外能开发票吗") gets both answers.
+
+        When the whole message chose an entry, each other question that the knowledge base answers confidently
+        with an entry of its own is answered after it, quoted, in the order asked; one that is unsure, risky or
+        needs the customer's own data adds nothing, so the main answer never gets worse. When the whole message
+        was too unsure to answer, it is answered only if every one of its questions is answered confidently on
+        its own; otherwise the handoff stands."""
+        parts = self._parts(reply.understanding.text)
+        if len(parts) < 2:
+            return reply
+        if reply.handoff:
+            answers = [self._part_answer(p, ctx) for p in parts[: MAX_ALSO + 1]]
+            if len(parts) > MAX_ALSO + 1 or any(a is None for a in answers):
+                return reply
+            found = [(p, a) for p, a in zip(parts, answers, strict=True) if a is not None]
+            if len({a[0].key for _, a in found}) < len(found):
+                return reply  # two parts, one entry: the parts were not two questions
+            (_, (first, first_text)), rest = found[0], found[1:]
+            reply = Reply(first_text, "answer", reply.understanding, entry_key=first.key)
+            reply.text = f"关于“{found[0][0]}”：{first_text}"
+        else:
+            rest = []
+            seen = {reply.entry_key}
+            for part in parts:
+                got = self._part_answer(part, ctx)
+                if got is not None and got[0].key not in seen:
+                    seen.add(got[0].key)
+                    rest.append((part, got))
+                    if len(rest) >= MAX_ALSO:
+                        break
+        for part, (entry, answer) in rest:
+            reply.also_answered.append(entry.key)
+            reply.text += f"\n\n关于“{part}”：{answer}"
         return reply
 
     def _decide(self, state: DialogueState, u: Understanding, ctx: CustomerContext) -> Reply:

@@ -60,6 +60,7 @@ class AssistantReply(BaseModel):
     text: str
     action: str
     entry_key: str | None
+    also_answered: list[str] = []  # entries that answered the message's other questions ("另外……")
     intent: str
     confidence: float
     emotion: str

@@ -258,6 +258,7 @@ def handle(
     data = {
         "action": reply.action,
         "entry_key": reply.entry_key,
+        "also_answered": list(reply.also_answered),
         "intent": u.intent,
         "intent_probability": round(u.intent_probability, 4),
         "confidence": round(u.confidence, 4),
