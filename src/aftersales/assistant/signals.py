@@ -171,6 +171,8 @@ _SUITABILITY_QUESTION = re.compile(
 )
 # Bubbles from heating the product are not blisters: "阿胶块微波炉加热起泡了" (the answer itself suggests it).
 _COOKING_BUBBLES = re.compile(r"(加热|微波|烤|蒸|煮|熬|烊化|化开)[^，。,.!！？?]{0,4}?(起泡|鼓泡|冒泡)")
+# "阿胶和西洋参能一起泡吗": soaking two things together (一起 + 泡), not a blister (起泡).
+_TOGETHER_SOAK = re.compile(r"一起泡")
 _EVENT = re.compile(r"(吃|喝|用|穿|戴|服用|围|擦)(了|完|过|后|以后|之后)|已经|现在|一直|突然|今天|昨天|刚才|刚刚")
 
 
@@ -259,6 +261,7 @@ def detect_risks(text: str) -> list[Risk]:
     groups (pregnancy, infants) when a risk is present. A symptom named in a question about suitability,
     with nothing having happened, is not a risk (other risk kinds always are)."""
     text = _COOKING_BUBBLES.sub(lambda m: m.group(1), text)
+    text = _TOGETHER_SOAK.sub("一并泡", text)
     found = [r for r in _find(text, RISK_WORDS) if not (r.kind == "hospital" and _hospital_only_asked(text, r))]
     lowered = text.lower()
     if not any(r.kind == "adverse_reaction" for r in found):
