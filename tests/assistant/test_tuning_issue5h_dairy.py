@@ -39,3 +39,18 @@ def test_dairy_customers_words_reach_the_entry(ask_pack, messages, key):
 def test_dairy_still_hands_over(ask_pack, messages):
     reply = ask_pack("dairy", *messages)
     assert reply.handoff
+
+
+@pytest.mark.parametrize(
+    ("messages", "key"),
+    [
+        # The follow-up asks the topic's question (returns) of another product: not that product's storage entry.
+        (("鲜奶可以退吗", "那酸奶呢"), "dairy-policy-no-reason-return"),
+        # ... and a product's own entry still answers when it asks the same question.
+        (("鲜奶保质期几天", "那希腊酸奶呢"), "dairy-fact-greek-yogurt"),
+    ],
+)
+def test_follow_up_keeps_the_question_before_the_products_own_entry(ask_pack, messages, key):
+    reply = ask_pack("dairy", *messages)
+    assert reply.entry_key == key
+
