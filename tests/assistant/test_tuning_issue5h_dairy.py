@@ -54,3 +54,15 @@ def test_follow_up_keeps_the_question_before_the_products_own_entry(ask_pack, me
     reply = ask_pack("dairy", *messages)
     assert reply.entry_key == key
 
+
+def test_vaccination_records_are_a_specific_no_entry_names():
+    from aftersales.assistant.text import specifics
+
+    assert specifics("我要看奶牛的疫苗记录")
+    assert not specifics("溯源码能查到牧场吗")
+
+
+def test_a_herds_vaccination_record_goes_to_a_person(ask_pack):
+    reply = ask_pack("dairy", "奶是哪个牧场的 能看看牛打疫苗的记录吗")
+    assert reply.handoff
+    assert ask_pack("dairy", "扫溯源码能看到哪个牧场吗").entry_key == "dairy-traceability"
