@@ -66,6 +66,7 @@ PRODUCT_RANKS = True
 OWN_ENTRY_MIN = 0.5  # the named product's own entry goes first only if the ranker rates it this near the top
 ANNOUNCE_DAYS = 60  # an upcoming promotion starting within this many days is announced with its dates (0: never)
 FOLLOW_UP_OWN = True  # a follow-up about a known product prefers that product's own entry
+FOLLOW_UP_SAME_FIRST = True  # ... but the same question first: "那酸奶呢" after a return question is about returns
 RANKER = True  # learn the candidate order from the knowledge base (see ``_train_confidence``)
 VETO = 1.01  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
 OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's business" wins at an even chance
@@ -528,11 +529,14 @@ class Assistant:
         def same_question(h: Hit) -> bool:
             return previous is None or self.entries[h.entry].intent == previous.intent
 
-        def order(h: Hit) -> tuple[bool, int, bool, bool, bool, bool, int]:
+        def order(h: Hit) -> tuple[bool, int, bool, bool, bool, bool, bool, int]:
             n = names(h)
             return (
                 product is not None and not _fits(self.entries[h.entry], product),  # written for another product
                 -n,  # the answer must be about what the follow-up names
+                # "鲜奶可以退吗" then "那酸奶呢" still asks about returns: the same question goes before another
+                # question of the product's own entries (the yogurt's storage)
+                FOLLOW_UP_SAME_FIRST and not same_question(h),
                 # ... by the product's own entry rather than a general one, when the product is known
                 FOLLOW_UP_OWN and product is not None and not self.entries[h.entry].products,
                 n == 0 and bool(dropped & self._values_of(h.entry, slot_words)),  # ... not about what it replaced

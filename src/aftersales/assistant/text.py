@@ -350,6 +350,8 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("降价", "补差价", "退差价", "价保", "保价"),
     # Visiting a farm or a factory: no entry offers it unless it says so.
     ("参观", "实地考察"),
+    # A herd's vaccination or health records: no entry offers them unless it says so (a trace code shows the farm).
+    ("疫苗", "防疫", "免疫记录"),
     # Made to order: no entry offers it unless it says so.
     ("定制", "订制", "专门做一款", "改款"),
     # Something the customer made at home from the product: the catalogue's facts are not its facts.
