@@ -11,7 +11,7 @@ from aftersales.assistant.knowledge import load_pack
 def test_adding_phrasings_keeps_every_other_phrasings_fold():
     texts = [q for e in load_pack("dairy") for q in e.questions]
     before = {t: stable_fold(t, 3) for t in texts}
-    grown = texts[:10] + ["新加的一句 鲜奶能不能放到明天", "再加一句 酸奶冻了还能喝吗"] + texts[10:]
+    grown = [*texts[:10], "新加的一句 鲜奶能不能放到明天", "再加一句 酸奶冻了还能喝吗", *texts[10:]]
     assert all(stable_fold(t, 3) == before[t] for t in grown if t in before)
 
 
