@@ -1,0 +1,33 @@
+"""Tuning round 5h for the calcium pack: customers' own words for the needs the blind dev2 set found weak (a bottle
+left in a hot car, stones from taking calcium, the vitamin D in a tablet, dosage after the menopause, buy-more offers,
+where the batch number is, calcium for babies, a dosage question that also asks when to take it), written as new
+phrasings rather than copies of the dev questions; personal advice and accidents still go to a person."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("钙片放后备箱晒了一下午 还没开封 还能吃吗", "calcium-storage-humid"),
+        ("补钙多了会长肾结石吗", "calcium-need-upper-limit"),
+        ("一片钙D3里维生素D含量是多少", "calcium-ingr-carbonate-d3"),
+        ("绝经了一天吃几片钙片", "calcium-usage-dosage-label"),
+        ("有买二送一的活动吗", "calcium-promo-double12"),
+        ("产品批号在哪里能看到", "calcium-production-date"),
+        ("有没有给小婴儿喝的液体钙", "calcium-suit-infant"),
+        ("钙片一次吃一片 饭前吃还是饭后吃", "calcium-usage-timing"),
+        ("刚生完孩子还要补钙吗", "calcium-suit-lactating"),
+    ],
+)
+def test_calcium_answers(ask_pack, text, key):
+    reply = ask_pack("calcium", text)
+    assert reply.entry_key == key and not reply.handoff
+
+
+@pytest.mark.parametrize("text", ["帮我看看骨密度报告 我该吃几片", "孩子把半瓶钙片都吃了"])
+def test_personal_advice_and_accidents_still_go_to_a_person(ask_pack, text):
+    reply = ask_pack("calcium", text)
+    assert reply.handoff
