@@ -31,3 +31,20 @@ def test_calcium_answers(ask_pack, text, key):
 def test_personal_advice_and_accidents_still_go_to_a_person(ask_pack, text):
     reply = ask_pack("calcium", text)
     assert reply.handoff
+
+
+def test_pinyin_slips_for_calcium_words_are_written_out():
+    from aftersales.assistant.text import normalise
+
+    assert normalise("盖片一天吃几片") == "钙片一天吃几片"
+    assert normalise("软唐钙和氨唐钙片") == "软糖钙和氨糖钙片"
+    assert normalise("维他命D和液体盖") == "维生素D和液体钙"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("盖片一天吃几片", "calcium-usage-dosage-label"), ("软唐钙能放多久", "calcium-fact-gummy")],
+)
+def test_misspelt_calcium_questions_are_answered(ask_pack, text, key):
+    reply = ask_pack("calcium", text)
+    assert reply.entry_key == key and not reply.handoff
