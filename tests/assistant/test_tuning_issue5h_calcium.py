@@ -48,3 +48,17 @@ def test_pinyin_slips_for_calcium_words_are_written_out():
 def test_misspelt_calcium_questions_are_answered(ask_pack, text, key):
     reply = ask_pack("calcium", text)
     assert reply.entry_key == key and not reply.handoff
+
+
+@pytest.mark.parametrize(
+    ("messages", "key"),
+    [
+        (("钙片一天吃几片", "小孩呢"), "calcium-suit-kids-age"),
+        (("钙片一天吃几片", "那孕妇呢"), "calcium-suit-pregnant"),
+        (("孕妇能吃钙片吗", "那小孩呢"), "calcium-suit-kids-age"),
+        (("液体钙几岁能喝", "软糖呢"), "calcium-suit-kids-age"),
+    ],
+)
+def test_a_new_person_after_a_dosage_question_gets_the_entry_about_that_person(ask_pack, messages, key):
+    reply = ask_pack("calcium", *messages)
+    assert reply.entry_key == key and not reply.handoff
