@@ -67,6 +67,7 @@ OWN_ENTRY_MIN = 0.5  # the named product's own entry goes first only if the rank
 ANNOUNCE_DAYS = 60  # an upcoming promotion starting within this many days is announced with its dates (0: never)
 FOLLOW_UP_OWN = True  # a follow-up about a known product prefers that product's own entry
 FOLLOW_UP_SAME_FIRST = True  # ... but the same question first: "那酸奶呢" after a return question is about returns
+PERSON_SAME_QUESTION = frozenset({"usage_dosage", "suitability"})  # one question when only the person changes
 RANKER = True  # learn the candidate order from the knowledge base (see ``_train_confidence``)
 VETO = 1.01  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
 OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's business" wins at an even chance
@@ -526,8 +527,14 @@ class Assistant:
                 return 2
             return 1 if wanted & self._values_of(h.entry, slot_words, answer=True) else 0
 
+        # "钙片一天吃几片" then "小孩呢": for a new person, the entry about who may take it (and how much) asks the
+        # same question as the dosage entry did.
+        person = any(m.kind == "person" for m in new)
+
         def same_question(h: Hit) -> bool:
-            return previous is None or self.entries[h.entry].intent == previous.intent
+            if previous is None or self.entries[h.entry].intent == previous.intent:
+                return True
+            return person and {self.entries[h.entry].intent, previous.intent} == PERSON_SAME_QUESTION
 
         def order(h: Hit) -> tuple[bool, int, bool, bool, bool, bool, bool, int]:
             n = names(h)

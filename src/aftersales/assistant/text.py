@@ -276,6 +276,12 @@ SLANG_CJK: dict[str, str] = {
     "固原膏": "固元膏",
     "口服夜": "口服液",
     "退宽": "退款",
+    # The same slips for the calcium pack's words: "盖片一天吃几片", "软唐钙", "氨唐", "维他命D".
+    "盖片": "钙片",
+    "液体盖": "液体钙",
+    "软唐": "软糖",
+    "氨唐": "氨糖",
+    "维他命": "维生素",
 }
 # Word boundaries the anger and risk lexicons cannot see, made visible with a space: "给我妈的礼物", "妈妈的阿胶"
 # (a mother's, not the swear "妈的"; "你妈的" and "他妈的" stay as they are) and "用温水泡软" (soaked in water, not a
