@@ -19,13 +19,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from aftersales.assistant import followup, tools
-from aftersales.assistant.intent import (
-    OUT_OF_SCOPE,
-    IntentClassifier,
-    held_out_probabilities,
-    labelled_examples,
-    stable_fold,
-)
+from aftersales.assistant.intent import OUT_OF_SCOPE, IntentClassifier, held_out_probabilities, labelled_examples
 from aftersales.assistant.knowledge import Entry, ProductFacts, render_answer
 from aftersales.assistant.retrieval import EntryIndex, FaqIndex, Hit
 from aftersales.assistant.signals import (
@@ -386,12 +380,11 @@ class Assistant:
         labels = [self.entries[int(self.index.doc_entry[d])].intent for d in picked] + [i for _, i in examples]
         classes, held_out = held_out_probabilities(texts, labels)
         folds = 3
-        fold_of = [stable_fold(t, folds) for t in texts]
         fold_models: list[EntryClassifier | None] = []
         fold_indices: list[EntryIndex] = []
         fold_docs: list[np.ndarray] = []
         for k in range(folds):
-            left_out = {int(d) for n, d in enumerate(picked) if fold_of[n] == k}
+            left_out = {int(d) for n, d in enumerate(picked) if n % folds == k}
             fold_docs.append(np.asarray(sorted(left_out), dtype=np.int64))
             if self.entry_model is None:
                 fold_models.append(None)
@@ -408,16 +401,16 @@ class Assistant:
         for n, text in enumerate(texts):
             probs = dict(zip(classes, held_out[n], strict=True))
             tokens = self.index.tokenizer(text)
-            model = fold_models[fold_of[n]] if n < len(picked) else self.entry_model
+            model = fold_models[n % folds] if n < len(picked) else self.entry_model
             doc = int(picked[n]) if n < len(picked) else None
             # A third of the phrasings is left out of every model at once, as CV and real traffic do (a question
             # rarely has a stored twin); leaving out only the phrasing itself made BM25's top look safer than it is.
             raw = self.index.search(
-                text, k=20, tokens=tokens, exclude_doc=doc, exclude_docs=fold_docs[fold_of[n]] if FOLD_EXCLUDE else None
+                text, k=20, tokens=tokens, exclude_doc=doc, exclude_docs=fold_docs[n % folds] if FOLD_EXCLUDE else None
             )
             svm = model.scores_for(text, raw) if model is not None and raw else []
             right = int(self.index.doc_entry[doc]) if doc is not None else None
-            index = fold_indices[fold_of[n]] if doc is not None and fold_indices else self.entry_index
+            index = fold_indices[n % folds] if doc is not None and fold_indices else self.entry_index
             entry_scores = index.scores(tokens) if index is not None else np.zeros(len(self.entries))
             asked.append((text, probs, raw, svm, right, entry_scores))
         if self.entry_model is not None and RANKER:

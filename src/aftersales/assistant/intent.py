@@ -3,7 +3,6 @@ phrasings plus the labelled examples the package ships (greetings, requests for 
 
 from __future__ import annotations
 
-import zlib
 from collections import Counter
 from collections.abc import Sequence
 from importlib import resources
@@ -67,25 +66,17 @@ class IntentClassifier:
         return label, probs[label]
 
 
-def stable_fold(text: str, folds: int) -> int:
-    """The fold a text belongs to, from the text alone: adding a phrasing to a knowledge base moves no other one
-    to another fold (a shuffled or positional split reassigned them all, so any edit moved borderline cases on
-    every set), and a text repeated for balance stays in one fold instead of leaking into its own training."""
-    return zlib.crc32(text.encode("utf-8")) % folds
-
-
 def held_out_probabilities(texts: Sequence[str], labels: Sequence[str], folds: int = 3) -> tuple[list[str], np.ndarray]:
     """Each text's intent probabilities from a model that did not see it (for training the confidence model)."""
+    from sklearn.model_selection import StratifiedKFold
+
     n = len(texts)
     all_texts, all_labels = _balanced(texts, labels)
     y = np.asarray(all_labels)
     classes = sorted(set(all_labels))
     out = np.zeros((len(all_texts), len(classes)))
-    fold_of = np.asarray([stable_fold(t, folds) for t in all_texts])
-    for k in range(folds):
-        train, test = np.flatnonzero(fold_of != k), np.flatnonzero(fold_of == k)
-        if not len(test) or len(set(y[train])) < 2:
-            continue
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+    for train, test in splitter.split(np.zeros(len(y)), y):
         train_t, train_l = _balanced([all_texts[i] for i in train], [all_labels[i] for i in train])
         model = new_model().fit(train_t, train_l)
         probs = model.predict_proba([all_texts[i] for i in test])
