@@ -1,0 +1,53 @@
+"""Tuning round 5h (second tonic pass, from the blind dev4 set): a diabetic parent is asked about as a diabetic,
+not only as an elderly person; and a price, a religious dietary rule, an animal or putting the food on the skin is
+not answered by the neighbouring entry that never mentions it (a person answers). The entries' own questions are
+still answered."""
+
+from __future__ import annotations
+
+import pytest
+
+from aftersales.assistant.text import normalise, specifics
+
+
+@pytest.mark.parametrize(
+    "text", ["阿胶礼盒现在什么价", "回族朋友能吃吗", "宠物能不能吃阿胶", "固元膏可以外用吗 抹在脸上"]
+)
+def test_things_no_entry_speaks_of_are_named(text):
+    assert specifics(normalise(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "阿胶礼盒现在什么价",
+        "家里的狗能吃阿胶糕吗",
+        "我是穆斯林 阿胶是清真的吗",
+        "阿胶粉调成面膜敷脸有用吗",
+    ],
+)
+def test_out_of_knowledge_questions_still_go_to_a_person(ask_pack, text):
+    reply = ask_pack("tonic", text)
+    assert reply.handoff and reply.entry_key is None
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("我妈血糖高 固元膏里面有糖吗", "tonic-suit-diabetes"),
+        ("老爸有糖尿病 阿胶糕能吃不", "tonic-suit-diabetes"),
+        ("给我妈买 她七十多了牙口也不好 吃哪种合适", "tonic-suit-elderly"),
+        ("送人的话价格单能不放吗", "tonic-gift-service"),
+        ("年货节阿胶礼盒多少钱", "tonic-promo-spring-festival"),
+        ("口服液有一支瓶子漏了", "tonic-packaging-damage"),
+        ("阿胶是哪里产的", "tonic-traceability"),
+    ],
+)
+def test_answered_by_their_entry(ask_pack, text, key):
+    reply = ask_pack("tonic", text)
+    assert not reply.handoff and reply.entry_key == key
+
+
+def test_a_reaction_still_goes_to_a_person(ask_pack):
+    reply = ask_pack("tonic", "我爸血糖高 吃了阿胶糕以后头晕心慌")
+    assert reply.handoff and reply.handoff_reason == "risk"
