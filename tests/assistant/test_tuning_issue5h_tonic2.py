@@ -41,6 +41,9 @@ def test_out_of_knowledge_questions_still_go_to_a_person(ask_pack, text):
         ("年货节阿胶礼盒多少钱", "tonic-promo-spring-festival"),
         ("口服液有一支瓶子漏了", "tonic-packaging-damage"),
         ("阿胶是哪里产的", "tonic-traceability"),
+        ("能用信用卡付吗", "tonic-payment"),
+        ("打粉的阿胶怎么保存", "tonic-storage-block-summer"),
+        ("阿胶块怎么打粉", "tonic-usage-block-break"),
     ],
 )
 def test_answered_by_their_entry(ask_pack, text, key):
