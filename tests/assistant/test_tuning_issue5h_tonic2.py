@@ -1,7 +1,7 @@
 """Tuning round 5h (second tonic pass, from the blind dev4 set): a diabetic parent is asked about as a diabetic,
-not only as an elderly person; and a price, a religious dietary rule, an animal or putting the food on the skin is
-not answered by the neighbouring entry that never mentions it (a person answers). The entries' own questions are
-still answered."""
+not only as an elderly person, and period pain as a question about periods, not about men; a price, a religious
+dietary rule, an animal or putting the food on the skin is not answered by the neighbouring entry that never
+mentions it (a person answers). The entries' own questions are still answered."""
 
 from __future__ import annotations
 
@@ -44,11 +44,19 @@ def test_out_of_knowledge_questions_still_go_to_a_person(ask_pack, text):
         ("能用信用卡付吗", "tonic-payment"),
         ("打粉的阿胶怎么保存", "tonic-storage-block-summer"),
         ("阿胶块怎么打粉", "tonic-usage-block-break"),
+        ("给女朋友买 她痛经 吃阿胶有用吗", "tonic-suit-menstruation"),
+        ("男的能吃阿胶糕吗 我对象想吃", "tonic-suit-men"),
+        ("闺女给我买的阿胶块 我不会弄 咋吃啊", "tonic-usage-block-melt"),
     ],
 )
 def test_answered_by_their_entry(ask_pack, text, key):
     reply = ask_pack("tonic", text)
     assert not reply.handoff and reply.entry_key == key
+
+
+def test_a_child_after_the_elderly_is_still_the_childrens_entry(ask_pack):
+    reply = ask_pack("tonic", "阿胶糕老人能吃吗", "那小孩呢 我女儿6岁")
+    assert reply.entry_key == "tonic-suit-children"
 
 
 def test_a_reaction_still_goes_to_a_person(ask_pack):
