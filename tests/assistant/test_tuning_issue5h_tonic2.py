@@ -62,3 +62,14 @@ def test_a_child_after_the_elderly_is_still_the_childrens_entry(ask_pack):
 def test_a_reaction_still_goes_to_a_person(ask_pack):
     reply = ask_pack("tonic", "我爸血糖高 吃了阿胶糕以后头晕心慌")
     assert reply.handoff and reply.handoff_reason == "risk"
+
+
+@pytest.mark.parametrize("text", ["试管移植后能吃阿胶糕吗", "刚取卵完可以吃固元膏吗"])
+def test_ivf_is_not_the_month_after_birth(ask_pack, text):
+    reply = ask_pack("tonic", text)
+    assert reply.entry_key != "tonic-suit-postpartum"
+    assert reply.entry_key == "tonic-suit-pregnant" or (reply.handoff and reply.entry_key is None)
+
+
+def test_the_month_after_birth_is_still_answered(ask_pack):
+    assert ask_pack("tonic", "顺产半个月了 能开始吃阿胶了吗").entry_key == "tonic-suit-postpartum"
