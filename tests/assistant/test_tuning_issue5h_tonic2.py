@@ -11,7 +11,7 @@ from aftersales.assistant.text import normalise, specifics
 
 
 @pytest.mark.parametrize(
-    "text", ["阿胶礼盒现在什么价", "回族朋友能吃吗", "宠物能不能吃阿胶", "固元膏可以外用吗 抹在脸上"]
+    "text", ["阿胶礼盒现在什么价", "回族朋友能吃吗", "宠物能不能吃阿胶", "固元膏可以外用吗 抹在脸上", "能发海外吗"]
 )
 def test_things_no_entry_speaks_of_are_named(text):
     assert specifics(normalise(text))
@@ -24,6 +24,8 @@ def test_things_no_entry_speaks_of_are_named(text):
         "家里的狗能吃阿胶糕吗",
         "我是穆斯林 阿胶是清真的吗",
         "阿胶粉调成面膜敷脸有用吗",
+        "人在国外 你们能发货过来吗",
+        "阿胶糕能寄到香港吗",
     ],
 )
 def test_out_of_knowledge_questions_still_go_to_a_person(ask_pack, text):
@@ -41,6 +43,7 @@ def test_out_of_knowledge_questions_still_go_to_a_person(ask_pack, text):
         ("年货节阿胶礼盒多少钱", "tonic-promo-spring-festival"),
         ("口服液有一支瓶子漏了", "tonic-packaging-damage"),
         ("阿胶是哪里产的", "tonic-traceability"),
+        ("订单号都给你了 怎么还不发货", "tonic-order-status"),
         ("能用信用卡付吗", "tonic-payment"),
         ("打粉的阿胶怎么保存", "tonic-storage-block-summer"),
         ("阿胶块怎么打粉", "tonic-usage-block-break"),

@@ -375,6 +375,29 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("清真", "回民", "回族", "穆斯林"),
     # Animals: the products are for people ("猫能吃阿胶吗" is not the children's entry).
     ("宠物", "猫", "狗"),
+    # Another country or region: no entry ships there unless it says so ("我在国外 能发货吗" is not an order status).
+    (
+        "国外",
+        "海外",
+        "出国",
+        "境外",
+        "国际快递",
+        "国际物流",
+        "香港",
+        "澳门",
+        "台湾",
+        "美国",
+        "加拿大",
+        "日本",
+        "韩国",
+        "澳洲",
+        "澳大利亚",
+        "新西兰",
+        "英国",
+        "欧洲",
+        "新加坡",
+        "马来西亚",
+    ),
     # Putting a food on the skin: no entry speaks of it unless it says so.
     ("面膜", "敷脸", "敷面", "抹脸", "涂脸", "外用"),
 )
