@@ -76,3 +76,15 @@ def test_ivf_is_not_the_month_after_birth(ask_pack, text):
 
 def test_the_month_after_birth_is_still_answered(ask_pack):
     assert ask_pack("tonic", "顺产半个月了 能开始吃阿胶了吗").entry_key == "tonic-suit-postpartum"
+
+
+@pytest.mark.parametrize(
+    ("pack", "text", "key"),
+    [
+        ("cashmere", "毛衣破了个洞 补一下大概多少钱", "cashmere-repair-hole"),
+        ("tonic", "代打粉要多少钱", "tonic-usage-block-break"),
+    ],
+)
+def test_a_price_question_is_answered_by_an_entry_that_speaks_of_fees(ask_pack, pack, text, key):
+    reply = ask_pack(pack, text)
+    assert not reply.handoff and reply.entry_key == key

@@ -369,8 +369,9 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
         "烊化好的",
         "泡开的",
     ),
-    # A price: the catalogue carries none, so only an entry that speaks of prices answers "阿胶块多少钱一斤".
-    ("多少钱", "价格", "价钱", "几块钱", "啥价", "什么价"),
+    # A price: the catalogue carries none, so only an entry that speaks of prices or fees answers "阿胶块多少钱一斤"
+    # (a repair "按价目收费" answers "织补要多少钱", a free service "代打粉收费吗").
+    ("多少钱", "价格", "价钱", "几块钱", "啥价", "什么价", "费用", "收费", "价目", "免费"),
     # Religious dietary rules: no entry certifies them unless it says so.
     ("清真", "回民", "回族", "穆斯林"),
     # Animals: the products are for people ("猫能吃阿胶吗" is not the children's entry).
