@@ -375,6 +375,38 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
         "烊化好的",
         "泡开的",
     ),
+    # A price: the catalogue carries none, so only an entry that speaks of prices or fees answers "阿胶块多少钱一斤"
+    # (a repair "按价目收费" answers "织补要多少钱", a free service "代打粉收费吗").
+    ("多少钱", "价格", "价钱", "几块钱", "啥价", "什么价", "费用", "收费", "价目", "免费"),
+    # Religious dietary rules: no entry certifies them unless it says so.
+    ("清真", "回民", "回族", "穆斯林"),
+    # Animals: the products are for people ("猫能吃阿胶吗" is not the children's entry).
+    ("宠物", "猫", "狗"),
+    # Another country or region: no entry ships there unless it says so ("我在国外 能发货吗" is not an order status).
+    (
+        "国外",
+        "海外",
+        "出国",
+        "境外",
+        "国际快递",
+        "国际物流",
+        "香港",
+        "澳门",
+        "台湾",
+        "美国",
+        "加拿大",
+        "日本",
+        "韩国",
+        "澳洲",
+        "澳大利亚",
+        "新西兰",
+        "英国",
+        "欧洲",
+        "新加坡",
+        "马来西亚",
+    ),
+    # Putting a food on the skin: no entry speaks of it unless it says so.
+    ("面膜", "敷脸", "敷面", "抹脸", "涂脸", "外用"),
 )
 # Shopping festivals and offers, checked against promotion entries only: an offer for one occasion does not answer
 # a question about another ("双十一的满减还有吗" is not the 双十二 offer), while "春节期间发货吗" may be about delivery.
@@ -395,6 +427,7 @@ POPULATIONS: tuple[tuple[str, ...], ...] = (
     ("小孩", "孩子", "儿童", "小朋友", "宝宝", "婴儿", "幼儿", "婴幼儿", "小学生", "中学生", "青少年", "少儿", "娃"),
     ("孕妇", "怀孕", "孕期", "备孕", "孕早期", "孕中期", "孕晚期", "准妈妈"),
     ("哺乳", "喂奶", "母乳", "月子", "产后", "生完"),
+    ("试管", "胚胎移植", "移植后", "取卵", "促排"),  # IVF: an entry for the month after birth is not about it
     (
         "老人",
         "老年",
