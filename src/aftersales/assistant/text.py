@@ -375,6 +375,14 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
         "烊化好的",
         "泡开的",
     ),
+    # A price: the catalogue carries none, so only an entry that speaks of prices answers "阿胶块多少钱一斤".
+    ("多少钱", "价格", "价钱", "几块钱", "啥价", "什么价"),
+    # Religious dietary rules: no entry certifies them unless it says so.
+    ("清真", "回民", "回族", "穆斯林"),
+    # Animals: the products are for people ("猫能吃阿胶吗" is not the children's entry).
+    ("宠物", "猫", "狗"),
+    # Putting a food on the skin: no entry speaks of it unless it says so.
+    ("面膜", "敷脸", "敷面", "抹脸", "涂脸", "外用"),
 )
 # Shopping festivals and offers, checked against promotion entries only: an offer for one occasion does not answer
 # a question about another ("双十一的满减还有吗" is not the 双十二 offer), while "春节期间发货吗" may be about delivery.
