@@ -83,3 +83,20 @@ def test_state_after_two_questions_follows_the_message(ask_pack):
     context = CustomerContext(today=EVAL_DAY, catalogue=demo_catalogue("dairy"))
     assistant.respond(state, "鲜奶能放几天 另外能开发票吗", context)
     assert state.last_entry == "dairy-invoice"
+
+
+def test_a_long_message_costs_a_bounded_number_of_understandings(monkeypatch):
+    from aftersales.assistant import engine
+
+    assistant = build_assistant("dairy")[0]
+    context = CustomerContext(today=EVAL_DAY, catalogue=demo_catalogue("dairy"))
+    calls = []
+    understand = assistant.understand
+    monkeypatch.setattr(assistant, "understand", lambda *a: calls.append(a[0]) or understand(*a))
+    pasted = ("你们周末配送吗？鲜奶能放几天？" + "".join(f"第{n}个问题能开发票吗？" for n in range(40)))[:2000]
+    reply = assistant.respond(DialogueState(), pasted, context)
+    assert len(calls) <= 1 + engine.MAX_PARTS  # the whole message, then at most MAX_PARTS of its questions
+    assert len(reply.also_answered) <= engine.MAX_ALSO
+    calls.clear()
+    assistant.respond(DialogueState(), "鲜奶能放几天？" * 280, context)
+    assert len(calls) == 1  # one question pasted 280 times is one question

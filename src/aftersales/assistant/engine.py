@@ -105,6 +105,7 @@ TICKET_STATUS_LABELS = {
 # "鲜奶能放几天？另外能开发票吗": a message splits into questions at a sentence end or at words that start another one.
 _SECOND_QUESTION = re.compile(r"[？?；;！!。]+|\s*(?:另外|顺便问一?下|再问一?下|还想问一?下|还有个问题)[，,：:\s]*")
 MAX_ALSO = 2  # at most this many further questions of one message are answered beside the main one
+MAX_PARTS = 6  # ... looked for among its first this many distinct questions (each costs one understanding)
 TICKET = "{ticket}"  # replaced by the ticket's number once the service has opened or continued it
 
 
@@ -746,8 +747,9 @@ class Assistant:
         return reply
 
     def _parts(self, text: str) -> list[str]:
-        parts = [p.strip(" ，,、") for p in _SECOND_QUESTION.split(text)]
-        return [p for p in parts if len(_CJK_CHAR.findall(p)) >= 4]
+        parts = (p.strip(" ，,、") for p in _SECOND_QUESTION.split(text))
+        # Distinct, in the order asked: a 2,000-character paste of one question is one question, not 280.
+        return list(dict.fromkeys(p for p in parts if len(_CJK_CHAR.findall(p)) >= 4))
 
     def _part_answer(self, part: str, ctx: CustomerContext) -> tuple[Entry, str] | None:
         """One question of a longer message, answered alone, or None when the knowledge base is not sure of it, it
@@ -785,8 +787,10 @@ class Assistant:
         if len(parts) < 2:
             return reply
         if reply.handoff:
-            answers = [self._part_answer(p, ctx) for p in parts[: MAX_ALSO + 1]]
-            if len(parts) > MAX_ALSO + 1 or any(a is None for a in answers):
+            if len(parts) > MAX_ALSO + 1:
+                return reply
+            answers = [self._part_answer(p, ctx) for p in parts]
+            if any(a is None for a in answers):
                 return reply
             found = [(p, a) for p, a in zip(parts, answers, strict=True) if a is not None]
             if len({a[0].key for _, a in found}) < len(found):
@@ -797,7 +801,7 @@ class Assistant:
         else:
             rest = []
             seen = {reply.entry_key}
-            for part in parts:
+            for part in parts[:MAX_PARTS]:
                 got = self._part_answer(part, ctx)
                 if got is not None and got[0].key not in seen:
                     seen.add(got[0].key)
