@@ -209,7 +209,7 @@ _AFTER_TAKING = re.compile(
 # "小孩吃了很多软糖钙", "老人忘了吃过又吃了一遍": more than the dose was taken ("吃多了有什么坏处" only asks).
 _OVERDOSE = re.compile(
     r"(吃|喝|嚼|吞)(了|掉|下)(很多|太多|好多|一大把|一把|一整|双倍|一板|大半|好几[颗粒片块瓶袋]|七八|十几|几十|二十|三十)"
-    r"|多吃了|又吃了一(遍|次|回)|吃重复了|重复吃了|吃了两遍"
+    r"|多吃了|多喝了|多滴了|多嚼了|又吃了一(遍|次|回)|吃重复了|重复吃了|吃了两遍"
 )
 # A child who got hold of something: "宝宝趁我不注意吃了七八颗", "孩子把干燥剂吃了", "小孩吃了好几粒".
 _CHILD = "孩子|小孩|宝宝|宝贝|娃|儿子|女儿|闺女|孙子|孙女|外孙|小朋友|小家伙|幼儿|婴儿"
@@ -256,6 +256,8 @@ _HARM_WORRY = re.compile(r"(影响|伤害|有害|危险|要紧|没事吧|有事�
 _SPOILED = re.compile(r"过期|变质|坏了|发霉|馊|酸了|有异物|异味")
 # "要不要去医院查", "你们有合作医院吗": asking about a hospital is not having been to one.
 _HOSPITAL_ASKED = re.compile(r"(要不要|需不需要|用不用|该不该|是否要|合作|哪家|哪个|附近的?)[^，。,.!！？?]{0,3}$")
+# "医院开的铁剂", "医院给配的维D": the hospital as where a medicine came from, not a visit because of the product.
+_HOSPITAL_PRESCRIBED = re.compile(r"(给我?|里)?(开|配)(的|了)(?!.{0,6}(检查|化验|住院|急诊|输液|挂水))")
 
 
 def detect_risks(text: str) -> list[Risk]:
@@ -322,9 +324,14 @@ def tells_of_event(text: str) -> bool:
 
 
 def _hospital_only_asked(text: str, risk: Risk) -> bool:
+    """The hospital is only asked about ("要不要去医院") or only where a medicine came from ("医院开的铁剂")."""
     lowered = text.lower()
     spots = [m.start() for m in re.finditer(re.escape(risk.word), lowered)]
-    return bool(spots) and all(_HOSPITAL_ASKED.search(lowered[max(0, i - 8) : i]) for i in spots)
+    return bool(spots) and all(
+        _HOSPITAL_ASKED.search(lowered[max(0, i - 8) : i])
+        or _HOSPITAL_PRESCRIBED.match(lowered, i + len(risk.word))
+        for i in spots
+    )
 
 
 def _find(text: str, groups: dict[str, tuple[str, ...]]) -> list[Risk]:

@@ -453,6 +453,15 @@ POPULATIONS: tuple[tuple[str, ...], ...] = (
     ("更年期", "绝经"),
     ("乳糖不耐",),
     ("经期", "月经", "来例假", "大姨妈"),
+    # Chronic conditions: "高血压能吃阿胶吗" is not answered by the entry for diabetics.
+    ("高血压", "血压高", "血压偏高", "降压药"),
+    ("高血脂", "血脂"),
+    ("心脏", "冠心病", "心脑血管", "心血管"),
+    ("甲亢", "甲减", "甲状腺", "桥本"),
+    ("痛风", "尿酸"),
+    ("肝病", "肝不好", "乙肝", "脂肪肝", "肝功能"),
+    ("肾病", "肾不好", "肾炎", "肾功能", "透析", "肾衰"),
+    ("肌瘤", "囊肿", "多囊", "增生", "结节", "肿瘤", "癌", "化疗", "放疗"),
 )
 _SPECIFIC_LATIN = {s for group in (*SPECIFICS, *OCCASIONS, *POPULATIONS) for s in group if s.isascii()}
 
