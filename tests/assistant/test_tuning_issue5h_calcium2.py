@@ -39,11 +39,11 @@ def test_animals_are_not_answered_from_entries_for_people(ask_pack, text):
         ("老妈天天早上吃优甲乐 钙片能跟它一起吃吗", "calcium-usage-with-medicine"),
         ("我每天喝两盒纯牛奶 还需要吃钙片吗", "calcium-need-diet"),
         ("签收半个多月了才发现钙片受潮结块 还能退吗", "calcium-policy-quality-return"),
-        ("绝经以后要吃哪款钙", "calcium-suit-elderly"),
+        ("绝经以后要吃哪款钙", "calcium-suit-menopause"),
         ("宝宝吃母乳 还要吃d3吗", "calcium-suit-infant"),
         ("这个钙片是咀嚼的还是吞的", "calcium-usage-tablet-large"),
         ("买了三瓶 想退一瓶没拆的", "calcium-policy-no-reason-return"),
-        ("更年期女的该怎么补钙 吃几片", "calcium-usage-dosage-label"),
+        ("更年期女的该怎么补钙 吃几片", "calcium-suit-menopause"),
     ],
 )
 def test_customers_words_reach_their_entries(ask_pack, text, key):

@@ -562,7 +562,12 @@ class Assistant:
             and names(hits[0]) == 2
             and previous is not None
             and same_question(hits[0])
-            and confidence >= self.threshold - 0.1
+            and (
+                confidence >= self.threshold - 0.1
+                # ... or, for a new person ("小孩呢" after a dosage question), whatever the model says when retrieval
+                # puts the entry far ahead of every other candidate
+                or (person and len(hits) > 1 and hits[0].score >= 2 * max(h.score for h in hits[1:]))
+            )
         ):
             confidence = max(confidence, self.threshold)
         return resolution.query, hits, probs, confidence
@@ -1004,14 +1009,20 @@ class Assistant:
         """For a suitability question whose best entry is about other people ("产后还用吃钙吗" beside the entry for
         kidney stones): the next of the top three hits that is a suitability entry and names everything the
         question names, if its retrieval score is at least half the best one's."""
-        if u.entry is None or u.entry.intent != "suitability" or not specifics(u.query, POPULATIONS) or not u.hits:
+        if u.entry is None or not u.hits:
+            return None
+        # Any other question: the next of the top three with the best one's intent ("在吃补铁的药 跟钙片一起吃" is
+        # the iron entry's, not the one for medicines in general, which never names iron).
+        wanted = "suitability" if specifics(u.query, POPULATIONS) else u.entry.intent
+        if u.entry.intent == "suitability" and wanted != "suitability":
             return None
         best = u.hits[0]
         for hit in u.hits[1:3]:
             entry = self.entries[hit.entry]
             if (
                 entry.key != u.entry.key
-                and entry.intent == "suitability"
+                and (entry.intent == wanted or {entry.intent, wanted} == PERSON_SAME_QUESTION)
+                and not is_handoff_entry(entry)
                 and hit.score >= 0.5 * best.score
                 and not self._names_unknown(u.query, entry)
             ):

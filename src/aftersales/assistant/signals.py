@@ -303,7 +303,11 @@ def detect_risks(text: str) -> list[Risk]:
         found = [
             r
             for r in found
-            if not (r.kind == "adverse_reaction" and "过敏" not in r.word and _only_hypothetical(lowered, r.word))
+            if not (
+                r.kind == "adverse_reaction"
+                and "过敏" not in r.word
+                and (_only_hypothetical(lowered, r.word) or _only_standing(lowered, r.word))
+            )
         ]
     if found:
         found += _find(text, SENSITIVE_WORDS)
@@ -311,6 +315,17 @@ def detect_risks(text: str) -> list[Risk]:
 
 
 _HYPOTHETICAL = re.compile(r"(会不会|会|容易|易|可能|导致|引起|怕)[^，。,.!！？?]{0,2}$")
+
+
+# "胃不好 经常反酸 吃碳酸钙会不会胀气": a standing complaint the customer has anyway, told to ask what to take.
+_STANDING = re.compile(r"(经常|平时|平常|本来就?|本身就?|向来|老是|常常|时不时|动不动就?)[^，。,.!！？?]{0,2}$")
+
+
+def _only_standing(lowered: str, word: str) -> bool:
+    if not re.search(r"[吗么?？]|会不会|能不能|可不可以|要不要|怎么办|哪(个|款|种)", lowered):
+        return False
+    spots = [m.start() for m in re.finditer(re.escape(word), lowered)]
+    return bool(spots) and all(_STANDING.search(lowered[max(0, i - 6) : i]) for i in spots)
 
 
 def _only_hypothetical(lowered: str, word: str) -> bool:
@@ -328,8 +343,7 @@ def _hospital_only_asked(text: str, risk: Risk) -> bool:
     lowered = text.lower()
     spots = [m.start() for m in re.finditer(re.escape(risk.word), lowered)]
     return bool(spots) and all(
-        _HOSPITAL_ASKED.search(lowered[max(0, i - 8) : i])
-        or _HOSPITAL_PRESCRIBED.match(lowered, i + len(risk.word))
+        _HOSPITAL_ASKED.search(lowered[max(0, i - 8) : i]) or _HOSPITAL_PRESCRIBED.match(lowered, i + len(risk.word))
         for i in spots
     )
 

@@ -420,6 +420,22 @@ OCCASIONS: tuple[tuple[str, ...], ...] = (
     ("新人", "首单", "新客"),
     ("会员日",),
 )
+# Children of school age (see POPULATIONS), also named by an age in years from 3 to 17.
+SCHOOL_AGE: tuple[str, ...] = (
+    "学龄",
+    "小学生",
+    "中学生",
+    "初中生",
+    "高中生",
+    "青少年",
+    "上小学",
+    "上初中",
+    "上高中",
+    "上学",
+)
+_SCHOOL_AGE_YEARS = re.compile(
+    r"(?<![\d.])([3-9]|1[0-7])\s*周?岁(?!以上的老)|(?<![一二三四五六七八九十百两\d])(三|四|五|六|七|八|九|十[一二三四五六七]?)周?岁"
+)
 # Who a suitability question is about: an entry about who may take a product answers it only if it speaks of that
 # group ("几岁的小孩可以喝酸奶" is not answered by the entry for diabetics). Checked against suitability entries only,
 # so "给孩子买的羊绒衫怎么洗" still gets the washing answer.
@@ -462,6 +478,12 @@ POPULATIONS: tuple[tuple[str, ...], ...] = (
     ("肝病", "肝不好", "乙肝", "脂肪肝", "肝功能"),
     ("肾病", "肾不好", "肾炎", "肾功能", "透析", "肾衰"),
     ("肌瘤", "囊肿", "多囊", "增生", "结节", "肿瘤", "癌", "化疗", "放疗"),
+    ("胆囊", "胆结石", "胆汁"),
+    ("手术", "术后", "开刀"),
+    ("健身", "撸铁", "增肌", "运动员"),
+    # A child of school age, or any age from 3 to 17 told in years (``specifics``): the entry for babies does not
+    # answer "我家孩子10岁能吃吗".
+    SCHOOL_AGE,
 )
 _SPECIFIC_LATIN = {s for group in (*SPECIFICS, *OCCASIONS, *POPULATIONS) for s in group if s.isascii()}
 
@@ -469,8 +491,12 @@ _SPECIFIC_LATIN = {s for group in (*SPECIFICS, *OCCASIONS, *POPULATIONS) for s i
 def specifics(text: str, groups: tuple[tuple[str, ...], ...] = SPECIFICS) -> list[tuple[str, ...]]:
     """The groups (default SPECIFICS) a message names (lower-cased; a Latin spelling only as a whole token)."""
     lowered = text.lower()
-    found = []
+    found: list[tuple[str, ...]] = []
+    if groups is POPULATIONS and _SCHOOL_AGE_YEARS.search(lowered):
+        found.append(SCHOOL_AGE)
     for group in groups:
+        if group is SCHOOL_AGE and found and found[0] is SCHOOL_AGE:
+            continue
         for s in group:
             if s in _SPECIFIC_LATIN:
                 if re.search(rf"(?<![a-z0-9]){re.escape(s)}(?![a-z0-9])", lowered):
@@ -493,6 +519,23 @@ ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     ),
     # A calculation for this customer ("帮我算一下我一天吃了多少钙"): a tool or a person does it, not an entry.
     (re.compile(r"帮我(计算|算一下|算算|算下|算)"), re.compile(r"(?!)")),
+    # "优惠券用不了 显示不满足条件": a coupon that fails is a case for a person unless an entry explains failures.
+    (
+        re.compile(
+            r"(优惠券|券|红包|折扣码)[^，。,.!！？?]{0,6}?(用不了|不能用|无法使用|用不上|使不了|不可用|不满足|没法用|失效了)"
+        ),
+        re.compile(r"用不了|无法使用|不能使用|不满足"),
+    ),
+    # "几天能到 我在新疆", "今天下单中秋前能到吗": when it arrives, not when it ships ("48小时内发货").
+    (
+        re.compile(
+            r"^(?!.*(退款|退钱|钱|到账|发票|积分|退回|寄回))(?=.*("
+            r"(几天|多久|多长时间|什么时候|啥时候|哪天|几号)(能|可以|才能|就能|会|才)?(到(?!账|期)|送到|送达|收到|到货)"
+            r"|(前|之前)(能|可以)?(到|送到|收到)(吗|么|不)|(赶|来)得?(上|及)(吗|么|不)))",
+            re.S,
+        ),
+        re.compile(r"次日|当日|隔日|当天送|\d+\s*(-|~|至|到)?\s*\d*\s*天(内|左右)?(送达|到|可到|能到|收到)|送达"),
+    ),
     (
         re.compile(r"(电话|热线|手机号)(号码)?(是)?多少|(客服|售后|门店)(的)?(电话|热线)"),
         re.compile(r"\d{3,4}-?\d{7,8}|400-?\d{3}-?\d{4}|1\d{10}"),

@@ -1,0 +1,85 @@
+"""Round 5i: errors of the blind dev5 and dev6 sets (calcium and tonic) and the calcium and tonic seeds' own
+questions: chronic conditions, children of school age, a medicine prescribed by a hospital, an extra dose told,
+a standing complaint asked about, the runner-up that names what the question names, coupons and arrival dates."""
+
+from __future__ import annotations
+
+import pytest
+
+from aftersales.assistant.signals import detect_risks
+from aftersales.assistant.text import POPULATIONS, SCHOOL_AGE, specifics
+
+
+@pytest.mark.parametrize(
+    ("pack", "text", "key"),
+    [
+        ("tonic", "高血压能吃阿胶吗", "tonic-suit-chronic"),
+        ("tonic", "我爸血压偏高 阿胶糕能吃吗", "tonic-suit-chronic"),
+        ("tonic", "子宫肌瘤的人能吃阿胶吗", "tonic-suit-gyn"),
+        ("calcium", "高血压的人可以吃钙片吗", "calcium-suit-chronic"),
+        ("calcium", "绝经了要不要补钙", "calcium-suit-menopause"),
+        ("calcium", "喝骨头汤能补钙吗", "calcium-info-bone-soup"),
+        ("calcium", "晒太阳能代替吃钙片吗", "calcium-info-sunshine"),
+    ],
+)
+def test_conditions_and_myths_reach_their_entries(ask_pack, pack, text, key):
+    reply = ask_pack(pack, text)
+    assert reply.entry_key == key and not reply.handoff
+
+
+def test_an_entry_about_other_people_does_not_answer_a_condition():
+    # Before 5i "高血压能吃阿胶吗" got the entry for diabetics: the condition is now a group of its own.
+    assert ("高血压", "血压高", "血压偏高", "降压药") in specifics("高血压能吃阿胶吗", POPULATIONS)
+
+
+def test_a_gallbladder_operation_is_not_answered_by_the_entry_for_tumours(ask_pack):
+    reply = ask_pack("tonic", "刚做完胆囊手术一个月 能不能吃点固元膏补补")
+    assert reply.handoff and reply.entry_key is None
+
+
+def test_an_age_in_years_is_a_child_of_school_age_and_not_a_baby():
+    assert SCHOOL_AGE in specifics("我家孩子10岁能吃吗", POPULATIONS)
+    assert SCHOOL_AGE in specifics("十岁的小孩", POPULATIONS)
+    assert SCHOOL_AGE not in specifics("宝宝2岁", POPULATIONS)
+    assert SCHOOL_AGE not in specifics("我妈七十岁了", POPULATIONS)
+
+
+def test_a_child_of_school_age_is_not_given_the_babies_entry(ask_pack):
+    reply = ask_pack("calcium", "碳酸钙D3片一天吃几片", "那小孩能吃吗，我家10岁")
+    assert reply.entry_key != "calcium-suit-infant"
+
+
+def test_a_medicine_from_the_hospital_is_not_a_hospital_visit():
+    assert not detect_risks("我现在怀孕5个月，孕妇钙和医院开的铁剂能一起吃吗")
+    assert detect_risks("医院开的药和钙片一起吃了以后过敏了")
+    assert detect_risks("孩子吃了钙片住院了")
+
+
+def test_an_extra_dose_told_is_a_risk():
+    assert detect_risks("拿错了，孩子早上多喝了一支液体钙，一天喝两支要紧吗")
+
+
+def test_a_standing_complaint_asked_about_is_not_a_reaction():
+    assert not detect_risks("胃不好 经常反酸 吃碳酸钙会不会胀气")
+    assert detect_risks("我平时经常胃疼 吃了你们钙片更疼了")
+
+
+def test_the_runner_up_that_names_what_the_question_names_answers(ask_pack):
+    # The entry for medicines in general never names iron; the iron entry, second, does.
+    assert ask_pack("calcium", "正在吃补铁的药 跟钙片一起吃有影响吗").entry_key == "calcium-usage-with-iron-zinc"
+
+
+@pytest.mark.parametrize("pack", ["calcium", "tonic", "dairy", "cashmere"])
+def test_a_coupon_that_fails_goes_to_a_person(ask_pack, pack):
+    reply = ask_pack(pack, "优惠券用不了 显示不满足条件")
+    assert reply.handoff and reply.entry_key is None
+
+
+def test_points_are_answered_where_the_entry_says_what_they_are_for(ask_pack):
+    reply = ask_pack("calcium", "积分能抵钱吗")
+    assert reply.entry_key == "calcium-membership" and "抵现" in reply.text
+
+
+def test_goods_close_to_their_date_go_to_a_person(ask_pack):
+    reply = ask_pack("calcium", "刚收到的维D滴剂 生产日期是两年前的 还有一个多月就过期了")
+    assert reply.handoff
