@@ -83,3 +83,26 @@ def test_points_are_answered_where_the_entry_says_what_they_are_for(ask_pack):
 def test_goods_close_to_their_date_go_to_a_person(ask_pack):
     reply = ask_pack("calcium", "刚收到的维D滴剂 生产日期是两年前的 还有一个多月就过期了")
     assert reply.handoff
+
+
+@pytest.mark.parametrize(
+    ("pack", "messages"),
+    [
+        ("calcium", ("软糖收到化了", "那能退换吗")),
+        ("calcium", ("发错货了", "那能退吗")),
+        ("calcium", ("瓶子压碎了", "可以退货吗")),
+        ("tonic", ("收到的阿胶糕发霉了", "能退吗")),
+    ],
+)
+def test_a_return_asked_after_a_problem_with_the_goods_is_a_quality_return(ask_pack, pack, messages):
+    assert ask_pack(pack, *messages).entry_key == f"{pack}-policy-quality-return"
+
+
+def test_a_return_asked_without_a_problem_is_the_seven_day_return(ask_pack):
+    assert ask_pack("calcium", "钙片吃着不习惯", "能退吗").entry_key == "calcium-policy-no-reason-return"
+    assert ask_pack("calcium", "能退吗").entry_key == "calcium-policy-no-reason-return"
+
+
+def test_an_unopened_return_after_a_problem_is_still_the_seven_day_return(ask_pack):
+    reply = ask_pack("calcium", "发错货了", "另外两瓶没拆的能退吗")
+    assert reply.entry_key == "calcium-policy-no-reason-return"

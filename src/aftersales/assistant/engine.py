@@ -53,6 +53,9 @@ RISK_TAGS = frozenset({"风险", "risk"})
 ENTRY_MODEL_MAX = 3000  # above this many entries the per-entry classifier costs more than it brings
 ENTRY_MODEL_WEIGHT = 0.5
 FOLD_EXCLUDE = True
+# Triage categories of a problem with the goods themselves: a return asked about after one is a quality return.
+PROBLEM_CATEGORIES = frozenset({"quality", "packaging_damage", "wrong_or_missing_item", "cold_chain"})
+PROBLEM_INTENTS = frozenset({"quality_complaint", "packaging_damage", "wrong_or_missing_item", "cold_chain"})
 FOLLOW_UP_RANKS = True
 ENTRY_WORDS = True
 PRODUCT_SCOPE = True  # a kind of product named without an alias rules out entries written for another product
@@ -66,6 +69,8 @@ RANKER = True  # learn the candidate order from the knowledge base (see ``_train
 VETO = 1.01  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
 OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's business" wins at an even chance
 SMALLTALK = ("greeting", "thanks")
+# "剩下两盒没拆的能退吗", "不想要了能退吗": a return for no reason, whatever was said before.
+_NO_REASON = re.compile(r"没拆|未拆|没开封|未开封|没打开|没用过|不想要|不喜欢|不需要了|买多了|用不上")
 _LEADING_GREETING = re.compile(
     r"^(?:\s*(?:kf|客服|亲亲|亲|你好|您好|哈喽|hello|hi|在吗|在么|在不在|有人吗|老板|小姐姐)[\s，,。.！!？?~]+)+",
     re.IGNORECASE,
@@ -703,6 +708,8 @@ class Assistant:
         if len(valid) != len(hits):
             hits = valid
             confidence = self._confidence_of(hits, probs)
+        if hits and state.last_entry and len(text.strip()) <= 20 and not _NO_REASON.search(text):
+            hits, confidence = self._return_after_problem(hits, probs, confidence, state)
         intent, p = self.intents.top(probs)
         slots = state.remembered_slots().merged(extract(text, ctx.today, ctx.catalogue))
         return Understanding(
@@ -1004,6 +1011,42 @@ class Assistant:
             if kinds & {"adverse_reaction", "hospital", "media", "regulator", "legal", "knowledge_base"}
             else "consultation",
         )
+
+    def _return_after_problem(
+        self, hits: list[Hit], probs: dict[str, float], confidence: float, state: DialogueState
+    ) -> tuple[list[Hit], float]:
+        """ "软糖收到化了" then "那能退换吗": after a problem with the goods told (spoiled, damaged, wrong, warm), a return
+        or exchange question is the quality return's, not the 7-day no-reason return's (a quality problem ignores
+        the window)."""
+        previous = self.by_key.get(state.last_entry or "")
+        top = self.entries[hits[0].entry]
+        if (
+            previous is None
+            or not (
+                previous.intent in PROBLEM_INTENTS
+                or (previous.intent == "storage" and previous.category in PROBLEM_CATEGORIES)
+            )
+            or top.intent not in ("return_policy", "exchange")
+            or top.category == "quality"
+        ):
+            return hits, confidence
+        quality = next(
+            (
+                n
+                for n, h in enumerate(hits)
+                if self.entries[h.entry].intent == "return_policy" and self.entries[h.entry].category == "quality"
+            ),
+            None,
+        )
+        if quality is None:
+            return hits, confidence
+        hits = [hits[quality], *hits[:quality], *hits[quality + 1 :]]
+        # As for follow-ups: the ranker's scores go to the candidates in this order.
+        scores = sorted((h.rank_score for h in hits), reverse=True)
+        hits = [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
+        # The intent model hearing a return question is evidence enough: the entry was chosen by the problem told.
+        asked_return = probs.get("return_policy", 0.0) + probs.get("exchange", 0.0) >= 0.5
+        return hits, max(confidence, self._confidence_of(hits[:5], probs), self.threshold if asked_return else 0.0)
 
     def _population_runner_up(self, u: Understanding) -> Entry | None:
         """For a suitability question whose best entry is about other people ("产后还用吃钙吗" beside the entry for
