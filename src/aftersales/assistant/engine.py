@@ -1015,8 +1015,8 @@ class Assistant:
     def _return_after_problem(
         self, hits: list[Hit], probs: dict[str, float], confidence: float, state: DialogueState
     ) -> tuple[list[Hit], float]:
-        """ "软糖收到化了" then "那能退换吗": after a problem with the goods told (spoiled, damaged, wrong, warm), a return
-        or exchange question is the quality return's, not the 7-day no-reason return's (a quality problem ignores
+        """After a problem with the goods told ("软糖收到化了": spoiled, damaged, wrong, warm), a return or exchange
+        question ("那能退换吗") is the quality return's, not the 7-day no-reason return's (a quality problem ignores
         the window)."""
         previous = self.by_key.get(state.last_entry or "")
         top = self.entries[hits[0].entry]
