@@ -106,3 +106,29 @@ def test_a_return_asked_without_a_problem_is_the_seven_day_return(ask_pack):
 def test_an_unopened_return_after_a_problem_is_still_the_seven_day_return(ask_pack):
     reply = ask_pack("calcium", "发错货了", "另外两瓶没拆的能退吗")
     assert reply.entry_key == "calcium-policy-no-reason-return"
+
+
+def test_a_follow_up_naming_a_new_person_after_a_products_dosage_gets_the_suitability_entry(ask_pack):
+    # The issue's own example: "那孕妇呢?" after "阿胶糕一天吃几块" (an adverse-reaction entry about pregnancy is no
+    # rival: nothing happened).
+    reply = ask_pack("tonic", "阿胶糕一天吃几块", "那孕妇呢")
+    assert reply.entry_key == "tonic-suit-pregnant" and not reply.handoff
+
+
+def test_after_a_general_question_a_new_person_keeps_the_general_entry(ask_pack):
+    assert ask_pack("calcium", "每天需要补多少钙", "3岁的呢").entry_key == "calcium-need-by-age"
+
+
+def test_opened_after_a_shelf_life_question_is_the_storage_entry(ask_pack):
+    reply = ask_pack("tonic", "即食阿胶糕保质期多长", "开封后呢")
+    assert reply.entry_key == "tonic-storage-cake-opened" and not reply.handoff
+
+
+def test_a_product_name_shortened_by_a_middle_word_still_names_it(ask_pack):
+    from aftersales.assistant.engine import product_aliases
+    from aftersales.assistant.evaluate import demo_catalogue
+    from aftersales.assistant.knowledge import load_pack
+
+    aliases = product_aliases(demo_catalogue("calcium"), load_pack("calcium"))
+    assert aliases["中老年钙片"].sku == "CAL-006" and aliases["维生素滴剂"].sku == "CAL-005"
+    assert ask_pack("calcium", "中老年钙片保质期多久").entry_key == "calcium-fact-glucosamine"

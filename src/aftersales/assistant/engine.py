@@ -60,11 +60,14 @@ FOLLOW_UP_RANKS = True
 ENTRY_WORDS = True
 PRODUCT_SCOPE = True  # a kind of product named without an alias rules out entries written for another product
 PRODUCT_RANKS = True
+PRODUCT_FACT_SURE = True  # the named product's own fact entry of the heard intent is answered (see _understand_query)
 OWN_ENTRY_MIN = 0.5  # the named product's own entry goes first only if the ranker rates it this near the top
 ANNOUNCE_DAYS = 60  # an upcoming promotion starting within this many days is announced with its dates (0: never)
 FOLLOW_UP_OWN = True  # a follow-up about a known product prefers that product's own entry
 FOLLOW_UP_SAME_FIRST = True  # ... but the same question first: "那酸奶呢" after a return question is about returns
 PERSON_SAME_QUESTION = frozenset({"usage_dosage", "suitability"})  # one question when only the person changes
+PERSON_SUITABILITY_FIRST = True  # ... and the suitability entry answers it first
+STATE_SAME_QUESTION = frozenset({"shelf_life", "storage"})  # one question when only opened/unopened changes
 RANKER = True  # learn the candidate order from the knowledge base (see ``_train_confidence``)
 VETO = 1.01  # the intent classifier overrides retrieval only when this sure ("几天" is not always a shelf life)
 OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's business" wins at an even chance
@@ -529,17 +532,25 @@ class Assistant:
         # "钙片一天吃几片" then "小孩呢": for a new person, the entry about who may take it (and how much) asks the
         # same question as the dosage entry did.
         person = any(m.kind == "person" for m in new)
+        # "阿胶糕保质期多长" then "开封后呢": how long it keeps once opened is the storage entry's question.
+        state_change = any(m.kind == "state" for m in new)
+        person_suitability = PERSON_SUITABILITY_FIRST and person and previous is not None and bool(previous.products)
 
         def same_question(h: Hit) -> bool:
             if previous is None or self.entries[h.entry].intent == previous.intent:
                 return True
-            return person and {self.entries[h.entry].intent, previous.intent} == PERSON_SAME_QUESTION
+            pair = {self.entries[h.entry].intent, previous.intent}
+            return (person and pair == PERSON_SAME_QUESTION) or (state_change and pair == STATE_SAME_QUESTION)
 
-        def order(h: Hit) -> tuple[bool, int, bool, bool, bool, bool, bool, int]:
+        def order(h: Hit) -> tuple[bool, int, bool, bool, bool, bool, bool, bool, int]:
             n = names(h)
             return (
                 product is not None and not _fits(self.entries[h.entry], product),  # written for another product
                 -n,  # the answer must be about what the follow-up names
+                # "阿胶糕一天吃几块" then "那孕妇呢": for a new person, whether they may take the product (and how) is
+                # the suitability entry's, before a dosage entry that happens to name them; after a general question
+                # ("每天需要补多少钙" then "3岁的呢") the same general entry answers for the new person
+                person_suitability and self.entries[h.entry].intent != "suitability",
                 # "鲜奶可以退吗" then "那酸奶呢" still asks about returns: the same question goes before another
                 # question of the product's own entries (the yogurt's storage)
                 FOLLOW_UP_SAME_FIRST and not same_question(h),
@@ -569,9 +580,14 @@ class Assistant:
             and same_question(hits[0])
             and (
                 confidence >= self.threshold - 0.1
-                # ... or, for a new person ("小孩呢" after a dosage question), whatever the model says when retrieval
-                # puts the entry far ahead of every other candidate
-                or (person and len(hits) > 1 and hits[0].score >= 2 * max(h.score for h in hits[1:]))
+                # ... or, for a new person or state ("小孩呢" after a dosage question, "开封后呢" after a shelf life),
+                # whatever the model says when retrieval puts the entry far ahead of every other candidate that
+                # answers (an adverse-reaction entry about pregnancy is no rival for "那孕妇呢": nothing happened)
+                or (
+                    (person or state_change)
+                    and hits[0].score
+                    >= 2 * max((h.score for h in hits[1:] if not is_handoff_entry(self.entries[h.entry])), default=0.0)
+                )
             )
         ):
             confidence = max(confidence, self.threshold)
@@ -644,7 +660,27 @@ class Assistant:
             new_words = set(words(emphasis)) - FOLLOW_UP_WORDS
             hits = sorted(hits, key=lambda h: not (new_words & self.index.doc_tokens[h.doc]))
         hits = hits[:keep]
-        return hits, probs, self._confidence_of(hits[:5], probs)
+        confidence = self._confidence_of(hits[:5], probs)
+        if (
+            PRODUCT_FACT_SURE
+            and product is not None
+            and hits
+            and confidence < self.threshold
+            and self._product_fact_asked(self.entries[hits[0].entry], product, probs)
+        ):
+            # "中老年钙片保质期多久": the named product's own fact entry, of the very intent the classifier hears,
+            # answers from the catalogue; that agreement is evidence the confidence model does not see.
+            confidence = self.threshold
+        return hits, probs, confidence
+
+    def _product_fact_asked(self, entry: Entry, product: ProductFacts, probs: dict[str, float]) -> bool:
+        top_intent = max(probs, key=probs.__getitem__) if probs else ""
+        return (
+            entry.kind == "product_fact"
+            and entry.products == (product.sku,)
+            and entry.intent == top_intent
+            and probs[top_intent] >= 0.5
+        )
 
     def understand(self, text: str, state: DialogueState, ctx: CustomerContext) -> Understanding:
         # "kf 在吗 奶没到 tk": the greeting opens the message, the complaint after it is what to answer.
@@ -1277,18 +1313,22 @@ def product_aliases(catalogue: Sequence[ProductFacts], entries: Sequence[Entry])
     names = {p.sku: p.name.split()[1:] or p.name.split() for p in catalogue}
     for sku, parts in names.items():
         for part in parts:
-            for size in range(2, len(part) + 1):
-                for start in range(len(part) - size + 1):
-                    word = part[start : start + size]
-                    if len(_CJK_CHAR.findall(word)) < 2:  # "50", "3片" would fire on ages and dosages
-                        continue
-                    if any(word in other for o, ps in names.items() if o != sku for other in ps):
-                        continue
-                    if word in elsewhere[sku]:  # customers use it of another product too
-                        continue
-                    if generic_text.count(word) > limit:
-                        continue
-                    aliases[word] = by_sku[sku]
+            candidates = [
+                part[start : start + size] for size in range(2, len(part) + 1) for start in range(len(part) - size + 1)
+            ]
+            # The name with a middle word dropped, as customers shorten it: "中老年钙片" for 中老年氨糖钙片,
+            # "维生素滴剂" for 维生素D3滴剂.
+            candidates += [part[:i] + part[j:] for i in range(2, len(part) - 3) for j in range(i + 1, len(part) - 1)]
+            for word in candidates:
+                if len(_CJK_CHAR.findall(word)) < 2:  # "50", "3片" would fire on ages and dosages
+                    continue
+                if any(word in other for o, ps in names.items() if o != sku for other in ps):
+                    continue
+                if word in elsewhere[sku]:  # customers use it of another product too
+                    continue
+                if generic_text.count(word) > limit:
+                    continue
+                aliases[word] = by_sku[sku]
     return aliases
 
 
