@@ -15,7 +15,6 @@ import pytest
         ("补钙多了会长肾结石吗", "calcium-need-upper-limit"),
         ("一片钙D3里维生素D含量是多少", "calcium-ingr-carbonate-d3"),
         ("绝经了一天吃几片钙片", "calcium-usage-dosage-label"),
-        ("有买二送一的活动吗", "calcium-promo-double12"),
         ("产品批号在哪里能看到", "calcium-production-date"),
         ("有没有给小婴儿喝的液体钙", "calcium-suit-infant"),
         ("钙片一次吃一片 饭前吃还是饭后吃", "calcium-usage-timing"),

@@ -132,3 +132,22 @@ def test_a_product_name_shortened_by_a_middle_word_still_names_it(ask_pack):
     aliases = product_aliases(demo_catalogue("calcium"), load_pack("calcium"))
     assert aliases["中老年钙片"].sku == "CAL-006" and aliases["维生素滴剂"].sku == "CAL-005"
     assert ask_pack("calcium", "中老年钙片保质期多久").entry_key == "calcium-fact-glucosamine"
+
+
+def test_an_unopened_return_read_in_its_conversation_is_the_seven_day_return(ask_pack):
+    reply = ask_pack("tonic", "我想退货，包装还没拆", "运费谁出啊")
+    assert reply.entry_key == "tonic-policy-no-reason-return"
+
+
+def test_an_offer_the_promotion_does_not_describe_goes_to_a_person(ask_pack):
+    reply = ask_pack("calcium", "买二送一还有吗")
+    assert reply.handoff and reply.entry_key is None
+    assert ask_pack("calcium", "双十二有什么活动").entry_key == "calcium-promo-double12"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [("阿胶高打开了要放冰箱吗", "tonic-storage-cake-opened"), ("固元高保质期多久", "tonic-fact-guyuan")],
+)
+def test_pinyin_slips_of_the_tonic_products(ask_pack, text, key):
+    assert ask_pack("tonic", text).entry_key == key

@@ -74,6 +74,8 @@ OUT_OF_SCOPE_VETO = 0.5  # ... but "this is none of the knowledge base's busines
 SMALLTALK = ("greeting", "thanks")
 # "剩下两盒没拆的能退吗", "不想要了能退吗": a return for no reason, whatever was said before.
 _NO_REASON = re.compile(r"没拆|未拆|没开封|未开封|没打开|没用过|不想要|不喜欢|不需要了|买多了|用不上")
+# A problem with the goods told in the message itself: "坏了", "漏了", "发错了", "少发".
+_PROBLEM_TOLD = re.compile(r"坏|破|漏|霉|变质|过期|错|少发|漏发|异物|质量|压扁|压碎|有问题")
 _LEADING_GREETING = re.compile(
     r"^(?:\s*(?:kf|客服|亲亲|亲|你好|您好|哈喽|hello|hi|在吗|在么|在不在|有人吗|老板|小姐姐)[\s，,。.！!？?~]+)+",
     re.IGNORECASE,
@@ -746,6 +748,10 @@ class Assistant:
             confidence = self._confidence_of(hits, probs)
         if hits and state.last_entry and len(text.strip()) <= 20 and not _NO_REASON.search(text):
             hits, confidence = self._return_after_problem(hits, probs, confidence, state)
+        if hits and len(text.strip()) <= 20 and not _PROBLEM_TOLD.search(text):
+            said = " ".join(t for t in (state.topic, (state.flow or {}).get("topic")) if t)
+            if _NO_REASON.search(said):
+                hits, confidence = self._return_without_problem(hits, probs, confidence)
         intent, p = self.intents.top(probs)
         slots = state.remembered_slots().merged(extract(text, ctx.today, ctx.catalogue))
         return Understanding(
@@ -1083,6 +1089,29 @@ class Assistant:
         # The intent model hearing a return question is evidence enough: the entry was chosen by the problem told.
         asked_return = probs.get("return_policy", 0.0) + probs.get("exchange", 0.0) >= 0.5
         return hits, max(confidence, self._confidence_of(hits[:5], probs), self.threshold if asked_return else 0.0)
+
+    def _return_without_problem(
+        self, hits: list[Hit], probs: dict[str, float], confidence: float
+    ) -> tuple[list[Hit], float]:
+        """ "我想退货，包装还没拆" then "运费谁出啊": the goods are unopened or unwanted, so a return question is the
+        7-day no-reason return's, not the quality return's (whose shipping the brand pays)."""
+        top = self.entries[hits[0].entry]
+        if top.intent != "return_policy" or top.category != "quality":
+            return hits, confidence
+        plain = next(
+            (
+                n
+                for n, h in enumerate(hits)
+                if self.entries[h.entry].intent == "return_policy" and self.entries[h.entry].category is None
+            ),
+            None,
+        )
+        if plain is None:
+            return hits, confidence
+        hits = [hits[plain], *hits[:plain], *hits[plain + 1 :]]
+        scores = sorted((h.rank_score for h in hits), reverse=True)
+        hits = [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
+        return hits, max(confidence, self._confidence_of(hits[:5], probs))
 
     def _population_runner_up(self, u: Understanding) -> Entry | None:
         """For a suitability question whose best entry is about other people ("产后还用吃钙吗" beside the entry for

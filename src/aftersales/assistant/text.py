@@ -274,6 +274,9 @@ SLANG_CJK: dict[str, str] = {
     "阿娇": "阿胶",
     "阿交": "阿胶",
     "固原膏": "固元膏",
+    "固元高": "固元膏",
+    "固元糕": "固元膏",
+    "阿胶高": "阿胶糕",
     "口服夜": "口服液",
     "退宽": "退款",
     # The same slips for the calcium pack's words: "盖片一天吃几片", "软唐钙", "氨唐", "维他命D".
@@ -419,6 +422,13 @@ OCCASIONS: tuple[tuple[str, ...], ...] = (
     ("国庆",),
     ("新人", "首单", "新客"),
     ("会员日",),
+    # Offer mechanics: "买二送一还有吗" is not answered by a promotion that gives a discount.
+    ("买一送一", "买1送1"),
+    ("买二送一", "买2送1", "买两送一"),
+    ("第二件半价", "第二件5折"),
+    ("秒杀",),
+    ("拼团",),
+    ("直播间",),
 )
 # Children of school age (see POPULATIONS), also named by an age in years from 3 to 17.
 SCHOOL_AGE: tuple[str, ...] = (
