@@ -245,11 +245,9 @@ def test_a_datum_no_answer_gives_is_asked_of_a_person():
     from aftersales.assistant.text import asked_facts
 
     assert asked_facts("用的什么快递") and asked_facts("退货地址给一下") and asked_facts("客服电话是多少")
-    # When it arrives is a datum too: the dispatch time ("48小时内发货") does not answer it, a delivery time does.
-    (arrival,) = asked_facts("快递多久能到")
-    assert not arrival.search("现货订单付款后48小时内发货") and arrival.search("冷藏产品一般下单后次日送达")
-    assert asked_facts("下周四中秋 今天下单能赶上吗") and asked_facts("那大概几天能到 我在新疆")
-    assert not asked_facts("退款多久到账") and not asked_facts("退款几天能收到") and not asked_facts("几天能发货")
+    # When it arrives is not such a datum: the dispatch time and the tracking link answer it (tried in 5i and
+    # reverted: the dev sets' writers disagree, 3 to 2, and the rule lost one dev case net).
+    assert not asked_facts("快递多久能到") and not asked_facts("退款多久到账")
     (coupon,) = asked_facts("优惠券用不了 显示不满足条件")
     assert not coupon.search("优惠券可在“领券中心”领取，下单时自动使用最优方案")
     assert not asked_facts("用的什么快递")[0].search("现货订单付款后48小时内发货")
