@@ -1072,20 +1072,10 @@ class Assistant:
             or top.category == "quality"
         ):
             return hits, confidence
-        quality = next(
-            (
-                n
-                for n, h in enumerate(hits)
-                if self.entries[h.entry].intent == "return_policy" and self.entries[h.entry].category == "quality"
-            ),
-            None,
-        )
+        quality = self._return_entry(hits, "quality")
         if quality is None:
             return hits, confidence
-        hits = [hits[quality], *hits[:quality], *hits[quality + 1 :]]
-        # As for follow-ups: the ranker's scores go to the candidates in this order.
-        scores = sorted((h.rank_score for h in hits), reverse=True)
-        hits = [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
+        hits = _promoted(hits, quality)
         # The intent model hearing a return question is evidence enough: the entry was chosen by the problem told.
         asked_return = probs.get("return_policy", 0.0) + probs.get("exchange", 0.0) >= 0.5
         return hits, max(confidence, self._confidence_of(hits[:5], probs), self.threshold if asked_return else 0.0)
@@ -1093,30 +1083,34 @@ class Assistant:
     def _return_without_problem(
         self, hits: list[Hit], probs: dict[str, float], confidence: float
     ) -> tuple[list[Hit], float]:
-        """ "我想退货，包装还没拆" then "运费谁出啊": the goods are unopened or unwanted, so a return question is the
+        """The goods are unopened or unwanted ("我想退货，包装还没拆" then "运费谁出啊"), so a return question is the
         7-day no-reason return's, not the quality return's (whose shipping the brand pays)."""
         top = self.entries[hits[0].entry]
         if top.intent != "return_policy" or top.category != "quality":
             return hits, confidence
-        plain = next(
+        plain = self._return_entry(hits, None)
+        if plain is None:
+            return hits, confidence
+        hits = _promoted(hits, plain)
+        return hits, max(confidence, self._confidence_of(hits[:5], probs))
+
+    def _return_entry(self, hits: list[Hit], category: str | None) -> int | None:
+        """The position of the first return-policy candidate of this triage category (None: the no-reason one)."""
+        return next(
             (
                 n
                 for n, h in enumerate(hits)
-                if self.entries[h.entry].intent == "return_policy" and self.entries[h.entry].category is None
+                if self.entries[h.entry].intent == "return_policy" and self.entries[h.entry].category == category
             ),
             None,
         )
-        if plain is None:
-            return hits, confidence
-        hits = [hits[plain], *hits[:plain], *hits[plain + 1 :]]
-        scores = sorted((h.rank_score for h in hits), reverse=True)
-        hits = [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
-        return hits, max(confidence, self._confidence_of(hits[:5], probs))
 
     def _population_runner_up(self, u: Understanding) -> Entry | None:
-        """For a suitability question whose best entry is about other people ("产后还用吃钙吗" beside the entry for
-        kidney stones): the next of the top three hits that is a suitability entry and names everything the
-        question names, if its retrieval score is at least half the best one's."""
+        """When the best entry never names what the question names: for a suitability question about other people
+        ("产后还用吃钙吗" beside the entry for kidney stones) the next of the top three hits that is a suitability
+        entry and names everything the question names, else the next of the same kind of question ("在吃补铁的药"
+        gets the iron entry, not the one for medicines in general); only if its retrieval score is at least half
+        the best one's."""
         if u.entry is None or not u.hits:
             return None
         # Any other question: the next of the top three with the best one's intent ("在吃补铁的药 跟钙片一起吃" is
@@ -1296,6 +1290,14 @@ class Assistant:
             flow_result=result,
             ticket_kind="return" if name == "return" else "complaint",
         )
+
+
+def _promoted(hits: list[Hit], n: int) -> list[Hit]:
+    """The candidates with the n-th first; as for follow-ups, the ranker's scores go to the candidates in the new
+    order, so the confidence model does not read the deliberate reordering as doubt."""
+    hits = [hits[n], *hits[:n], *hits[n + 1 :]]
+    scores = sorted((h.rank_score for h in hits), reverse=True)
+    return [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
 
 
 def givable(entry: Entry, today: date) -> bool:
