@@ -151,3 +151,16 @@ def test_an_offer_the_promotion_does_not_describe_goes_to_a_person(ask_pack):
 )
 def test_pinyin_slips_of_the_tonic_products(ask_pack, text, key):
     assert ask_pack("tonic", text).entry_key == key
+
+
+def test_an_age_from_sixty_is_an_elderly_person():
+    from aftersales.assistant.text import ELDERLY
+
+    assert ELDERLY in specifics("她快80了 胃也不太好", POPULATIONS)
+    assert ELDERLY in specifics("我爸72岁", POPULATIONS)
+    assert ELDERLY not in specifics("孩子10岁", POPULATIONS)
+
+
+def test_the_menopause_entry_answers_a_woman_whose_periods_are_ending(ask_pack):
+    reply = ask_pack("calcium", "我48了 月经快没了 最近老觉得腰酸背疼 这个阶段该怎么补钙")
+    assert reply.entry_key == "calcium-suit-menopause"

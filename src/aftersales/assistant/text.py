@@ -446,6 +446,29 @@ SCHOOL_AGE: tuple[str, ...] = (
 _SCHOOL_AGE_YEARS = re.compile(
     r"(?<![\d.])([3-9]|1[0-7])\s*周?岁(?!以上的老)|(?<![一二三四五六七八九十百两\d])(三|四|五|六|七|八|九|十[一二三四五六七]?)周?岁"
 )
+# Elderly people (see POPULATIONS), also named by an age in years from 60: "她快80了".
+ELDERLY: tuple[str, ...] = (
+    "老人",
+    "老年",
+    "长辈",
+    "爸妈",
+    "父母",
+    "我爸",
+    "老爸",
+    "老妈",
+    "爷爷",
+    "奶奶",
+    "姥姥",
+    "姥爷",
+    "外公",
+    "外婆",
+    "上了年纪",
+    "岁数大",
+    "六十",
+    "七十",
+    "八十",
+)
+_ELDER_YEARS = re.compile(r"(?<![\d.])[6-9]\d\s*(周?岁|多岁|了|出头)")
 # Who a suitability question is about: an entry about who may take a product answers it only if it speaks of that
 # group ("几岁的小孩可以喝酸奶" is not answered by the entry for diabetics). Checked against suitability entries only,
 # so "给孩子买的羊绒衫怎么洗" still gets the washing answer.
@@ -454,27 +477,7 @@ POPULATIONS: tuple[tuple[str, ...], ...] = (
     ("孕妇", "怀孕", "孕期", "备孕", "孕早期", "孕中期", "孕晚期", "准妈妈"),
     ("哺乳", "喂奶", "母乳", "月子", "产后", "生完"),
     ("试管", "胚胎移植", "移植后", "取卵", "促排"),  # IVF: an entry for the month after birth is not about it
-    (
-        "老人",
-        "老年",
-        "长辈",
-        "爸妈",
-        "父母",
-        "我爸",
-        "老爸",
-        "老妈",
-        "爷爷",
-        "奶奶",
-        "姥姥",
-        "姥爷",
-        "外公",
-        "外婆",
-        "上了年纪",
-        "岁数大",
-        "六十",
-        "七十",
-        "八十",
-    ),
+    ELDERLY,
     ("糖尿病", "血糖", "控糖"),
     ("更年期", "绝经"),
     ("乳糖不耐",),
@@ -504,8 +507,10 @@ def specifics(text: str, groups: tuple[tuple[str, ...], ...] = SPECIFICS) -> lis
     found: list[tuple[str, ...]] = []
     if groups is POPULATIONS and _SCHOOL_AGE_YEARS.search(lowered):
         found.append(SCHOOL_AGE)
+    if groups is POPULATIONS and _ELDER_YEARS.search(lowered):
+        found.append(ELDERLY)
     for group in groups:
-        if group is SCHOOL_AGE and found and found[0] is SCHOOL_AGE:
+        if group in found:
             continue
         for s in group:
             if s in _SPECIFIC_LATIN:
