@@ -164,3 +164,10 @@ def test_an_age_from_sixty_is_an_elderly_person():
 def test_the_menopause_entry_answers_a_woman_whose_periods_are_ending(ask_pack):
     reply = ask_pack("calcium", "我48了 月经快没了 最近老觉得腰酸背疼 这个阶段该怎么补钙")
     assert reply.entry_key == "calcium-suit-menopause"
+
+
+def test_after_a_reaction_an_unsure_question_stays_with_the_urgent_case(ask_pack):
+    reply = ask_pack("calcium", "我妈在吃你们的氨糖钙片", "吃完以后胃里烧 今天吐了两回", "现在要停吗 要不要去医院")
+    assert reply.handoff_reason == "risk" and reply.severity == "L3" and "就医" in reply.text
+    # ... while what the knowledge base is sure of is still answered.
+    assert ask_pack("calcium", "孩子吃了一瓶钙片", "钙片保质期多久").entry_key == "calcium-shelf-life-general"

@@ -162,6 +162,7 @@ class DialogueState:
     slots: dict[str, Any] = field(default_factory=dict)
     flow: dict[str, Any] | None = None
     pending_lookup: str | None = None  # entry key waiting for an order number to answer with data
+    risk: str | None = None  # the reaction or harm told earlier in the conversation (its risk word), once one was
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -784,6 +785,10 @@ class Assistant:
             and (reply.action == "answer" or reply.handoff_reason == "low_confidence")
         ):
             reply = self._answer_each_question(reply, ctx)
+        if reply.handoff_reason == "risk" and state.risk is None:
+            told = next((r for r in u.risks if r.kind in ("adverse_reaction", "hospital", "knowledge_base")), None)
+            if told is not None:
+                state.risk = told.word
         state.slots = u.slots.as_dict()
         if (u.entry is not None and reply.entry_key and not u.follow_up) or (
             not u.follow_up and u.intent not in SMALLTALK and u.confidence >= self.threshold
@@ -931,6 +936,10 @@ class Assistant:
             u.risks = [Risk("knowledge_base", risky.key if risky else "adverse_reaction")]
             entry = risky
             answer = self._answer_text(risky, u, ctx, state) if risky else None
+        if not u.risks and state.risk and entry is None:
+            # "吃完以后胃里烧 今天吐了两回" then "现在要停吗 要不要去医院": after a reaction was told, a question the
+            # knowledge base is not sure of belongs to the same urgent case (stop, see a doctor, the specialist).
+            u.risks = [Risk("adverse_reaction", state.risk)]
         if u.risks:
             return self._risk_reply(u, entry, answer)
         if state.flow and _CANCEL.search(u.text.strip()):
