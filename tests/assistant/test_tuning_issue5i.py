@@ -169,5 +169,8 @@ def test_the_menopause_entry_answers_a_woman_whose_periods_are_ending(ask_pack):
 def test_after_a_reaction_an_unsure_question_stays_with_the_urgent_case(ask_pack):
     reply = ask_pack("calcium", "我妈在吃你们的氨糖钙片", "吃完以后胃里烧 今天吐了两回", "现在要停吗 要不要去医院")
     assert reply.handoff_reason == "risk" and reply.severity == "L3" and "就医" in reply.text
-    # ... while what the knowledge base is sure of is still answered.
+    # ... even where an entry matches its words ("经期要停吗"), and while a question about something else that the
+    # knowledge base is sure of is still answered.
+    reply = ask_pack("tonic", "吃了以后起疹子了", "现在要停吗 要不要去医院")
+    assert reply.handoff_reason == "risk" and reply.entry_key is None
     assert ask_pack("calcium", "孩子吃了一瓶钙片", "钙片保质期多久").entry_key == "calcium-shelf-life-general"

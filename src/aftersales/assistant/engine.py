@@ -95,6 +95,11 @@ _PEOPLE = re.compile(r"人工|客服|有人")
 _TRANSFER = re.compile(r"转人工|找人工|要人工|接人工|叫人工|转接|帮我转|找你们|叫.{0,3}(经理|主管|领导)|负责人|投诉")
 _CANCEL = re.compile(r"^(算了|不用了|取消|不退了|不投诉了|先不了|不需要了)")
 _SKIP = re.compile(r"没有|不知道|不记得|找不到|忘了")
+# After a reaction was told: a question about that case, not about the products.
+_CASE_QUESTION = re.compile(
+    r"停|医院|就医|看医生|看病|急诊|严重|要紧|怎么办|没事吧|有事吗|会不会有事|危险|吃什么药|处理|多久能好|还能吃|还能喝|"
+    r"继续吃|继续喝|症状|过敏|疹|吐|拉"
+)
 ORDER_STATUS_LABELS = {
     "paid": "已付款，待发货",
     "shipped": "已发货",
@@ -936,9 +941,10 @@ class Assistant:
             u.risks = [Risk("knowledge_base", risky.key if risky else "adverse_reaction")]
             entry = risky
             answer = self._answer_text(risky, u, ctx, state) if risky else None
-        if not u.risks and state.risk and entry is None:
-            # "吃完以后胃里烧 今天吐了两回" then "现在要停吗 要不要去医院": after a reaction was told, a question the
-            # knowledge base is not sure of belongs to the same urgent case (stop, see a doctor, the specialist).
+        if not u.risks and state.risk and (entry is None or _CASE_QUESTION.search(u.text)):
+            # "吃完以后胃里烧 今天吐了两回" then "现在要停吗 要不要去医院": after a reaction was told, a question about
+            # it (stopping, a doctor, how serious), or one the knowledge base is not sure of, belongs to the same
+            # urgent case (stop, see a doctor, the specialist), not to an entry that matched its words ("经期要停吗").
             u.risks = [Risk("adverse_reaction", state.risk)]
         if u.risks:
             return self._risk_reply(u, entry, answer)
