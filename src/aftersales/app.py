@@ -196,7 +196,7 @@ def create_app(
     app.state.triage_rules = PackRules(settings.industry_pack)
     app.state.signer = LinkSigner(settings.resolved_secret_key(), max_age_days=settings.customer_link_max_age_days)
     app.state.conversation_signer = ConversationSigner(settings.resolved_secret_key())
-    app.state.assistant = AssistantCache()
+    app.state.assistant = AssistantCache(threshold=settings.assistant_answer_threshold)
     app.state.intake = IntakeWriter(
         db, writers=settings.intake_writers or None, prefetch=tickets_service.prefetch_customers
     )

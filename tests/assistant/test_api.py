@@ -286,3 +286,22 @@ def test_two_questions_in_one_message_get_two_answers(client, loaded):
     assert "关于“" in reply["text"]
     stored = client.get(f"{API}/assistant/conversations/{token}").json()["messages"][-1]
     assert stored["body"] == reply["text"]
+
+
+def test_the_answer_threshold_is_the_brands_setting(settings, clock, database, loaded):
+    """AFTERSALES_ASSISTANT_ANSWER_THRESHOLD: a brand that wants fewer automatic answers raises it."""
+    from fastapi.testclient import TestClient
+
+    from aftersales.app import create_app
+    from aftersales.kit.settings import Settings
+
+    with TestClient(create_app(settings, clock=clock, database=database)) as client:
+        assert say(client, start(client), "我想开张发票")["entry_key"] == "invoice"  # confidence 0.88
+    strict = create_app(
+        settings.model_copy(update={"assistant_answer_threshold": 0.95}), clock=clock, database=database
+    )
+    with TestClient(strict) as client:
+        reply = say(client, start(client), "我想开张发票")
+        assert reply["handoff"] and reply["handoff_reason"] == "low_confidence" and reply["entry_key"] is None
+    with pytest.raises(ValueError, match="assistant_answer_threshold"):
+        Settings(assistant_answer_threshold=1.5)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from aftersales.assistant.engine import Assistant
+from aftersales.assistant.engine import ANSWER_THRESHOLD, Assistant
 from aftersales.assistant.knowledge import Entry
 
 log = logging.getLogger("aftersales.assistant")
@@ -20,7 +20,8 @@ SYNC_REBUILD_MAX_ENTRIES = 1000
 class AssistantCache:
     """Rebuilds the models when the knowledge base changed (a cheap fingerprint query per message)."""
 
-    def __init__(self) -> None:
+    def __init__(self, threshold: float = ANSWER_THRESHOLD) -> None:
+        self.threshold = threshold
         self._lock = threading.Lock()
         self._fingerprint: tuple[Any, ...] | None = None
         self._building: tuple[Any, ...] | None = None
@@ -45,7 +46,7 @@ class AssistantCache:
             if fingerprint == self._fingerprint:
                 return
             try:
-                assistant = Assistant(entries) if entries else None
+                assistant = Assistant(entries, threshold=self.threshold) if entries else None
             except Exception:  # keep serving the previous version rather than failing every message
                 log.exception("rebuilding the assistant failed; the previous knowledge base version stays in use")
                 return

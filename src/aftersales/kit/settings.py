@@ -88,6 +88,13 @@ class Settings(BaseSettings):
         default="30/minute;300/hour",
         description="Public web-chat requests (new conversations, messages over REST or WebSocket) per address",
     )
+    assistant_answer_threshold: float = Field(
+        default=0.35,
+        gt=0,
+        lt=1,
+        description="Confidence the assistant needs to answer instead of handing over: lower answers more questions "
+        "and gives more wrong answers (README's sweep)",
+    )
 
     @field_validator("database_url")
     @classmethod
