@@ -575,8 +575,7 @@ class Assistant:
             # The order above, not the ranker's (which read the rewritten question alone), says which candidate
             # answers: the ranker's scores go to the candidates in that order, so the confidence model does not
             # read the deliberate reordering as doubt.
-            scores = sorted((h.rank_score for h in hits), reverse=True)
-            hits = [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
+            hits = _scores_in_order(hits)
         confidence = self._confidence_of(hits, probs)
         # The previous question's entry was answered and this one has its intent and names the new value: that
         # structure is evidence the confidence model (trained on single questions) does not see, so the follow-up
@@ -622,8 +621,7 @@ class Assistant:
         hits = sorted(hits, key=elsewhere)
         # As for follow-ups: the ranker's scores go to the candidates in this order, so the confidence model does not
         # read the deliberate demotion as doubt.
-        scores = sorted((h.rank_score for h in hits), reverse=True)
-        hits = [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
+        hits = _scores_in_order(hits)
         return hits, self._confidence_of(hits[:5], probs)
 
     @staticmethod
@@ -660,8 +658,7 @@ class Assistant:
             if PRODUCT_RANKS and not emphasis:
                 # As for follow-ups: the ranker's scores go to the candidates in the product's order, so the
                 # confidence model does not read the deliberate reordering as doubt.
-                scores = sorted((h.rank_score for h in hits), reverse=True)
-                hits = [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
+                hits = _scores_in_order(hits)
         if emphasis:
             # The answer to a follow-up must mention what the follow-up asks about: phrasings that contain one
             # of its words go first, the topic's best match ("每天喝多少") only after them.
@@ -682,13 +679,10 @@ class Assistant:
         return hits, probs, confidence
 
     def _product_fact_asked(self, entry: Entry, product: ProductFacts, probs: dict[str, float]) -> bool:
-        top_intent = max(probs, key=probs.__getitem__) if probs else ""
-        return (
-            entry.kind == "product_fact"
-            and entry.products == (product.sku,)
-            and entry.intent == top_intent
-            and probs[top_intent] >= 0.5
-        )
+        if not probs:
+            return False
+        intent, p = self.intents.top(probs)
+        return entry.kind == "product_fact" and entry.products == (product.sku,) and entry.intent == intent and p >= 0.5
 
     def understand(self, text: str, state: DialogueState, ctx: CustomerContext) -> Understanding:
         # "kf 在吗 奶没到 tk": the greeting opens the message, the complaint after it is what to answer.
@@ -752,12 +746,8 @@ class Assistant:
         if len(valid) != len(hits):
             hits = valid
             confidence = self._confidence_of(hits, probs)
-        if hits and state.last_entry and len(text.strip()) <= 20 and not _NO_REASON.search(text):
-            hits, confidence = self._return_after_problem(hits, probs, confidence, state)
-        if hits and len(text.strip()) <= 20 and not _PROBLEM_TOLD.search(text):
-            said = " ".join(t for t in (state.topic, (state.flow or {}).get("topic")) if t)
-            if _NO_REASON.search(said):
-                hits, confidence = self._return_without_problem(hits, probs, confidence)
+        if hits and len(text.strip()) <= 20:
+            hits, confidence = self._return_by_what_was_said(text, hits, probs, confidence, state)
         intent, p = self.intents.top(probs)
         slots = state.remembered_slots().merged(extract(text, ctx.today, ctx.catalogue))
         return Understanding(
@@ -1069,45 +1059,45 @@ class Assistant:
             else "consultation",
         )
 
-    def _return_after_problem(
-        self, hits: list[Hit], probs: dict[str, float], confidence: float, state: DialogueState
+    def _return_by_what_was_said(
+        self, text: str, hits: list[Hit], probs: dict[str, float], confidence: float, state: DialogueState
     ) -> tuple[list[Hit], float]:
-        """After a problem with the goods told ("软糖收到化了": spoiled, damaged, wrong, warm), a return or exchange
-        question ("那能退换吗") is the quality return's, not the 7-day no-reason return's (a quality problem ignores
-        the window)."""
+        """A short return question read with the conversation before it. After a problem with the goods told
+        ("软糖收到化了": spoiled, damaged, wrong, warm), "那能退换吗" is the quality return's, not the 7-day
+        no-reason return's (a quality problem ignores the window); after "我想退货，包装还没拆", "运费谁出啊" is the
+        7-day return's, not the quality return's (whose shipping the brand pays)."""
         previous = self.by_key.get(state.last_entry or "")
-        top = self.entries[hits[0].entry]
-        if (
-            previous is None
-            or not (
-                previous.intent in PROBLEM_INTENTS
-                or (previous.intent == "storage" and previous.category in PROBLEM_CATEGORIES)
-            )
-            or top.intent not in ("return_policy", "exchange")
-            or top.category == "quality"
-        ):
-            return hits, confidence
-        quality = self._return_entry(hits, "quality")
-        if quality is None:
-            return hits, confidence
-        hits = _promoted(hits, quality)
-        # The intent model hearing a return question is evidence enough: the entry was chosen by the problem told.
-        asked_return = probs.get("return_policy", 0.0) + probs.get("exchange", 0.0) >= 0.5
-        return hits, max(confidence, self._confidence_of(hits[:5], probs), self.threshold if asked_return else 0.0)
-
-    def _return_without_problem(
-        self, hits: list[Hit], probs: dict[str, float], confidence: float
-    ) -> tuple[list[Hit], float]:
-        """The goods are unopened or unwanted ("我想退货，包装还没拆" then "运费谁出啊"), so a return question is the
-        7-day no-reason return's, not the quality return's (whose shipping the brand pays)."""
-        top = self.entries[hits[0].entry]
-        if top.intent != "return_policy" or top.category != "quality":
-            return hits, confidence
-        plain = self._return_entry(hits, None)
-        if plain is None:
-            return hits, confidence
-        hits = _promoted(hits, plain)
-        return hits, max(confidence, self._confidence_of(hits[:5], probs))
+        problem_before = previous is not None and (
+            previous.intent in PROBLEM_INTENTS
+            or (previous.intent == "storage" and previous.category in PROBLEM_CATEGORIES)
+        )
+        said = " ".join(t for t in (state.topic, (state.flow or {}).get("topic")) if t)
+        for wanted in ("quality", None):  # in this order: the second reads the first one's result
+            top = self.entries[hits[0].entry]
+            if wanted == "quality":
+                applies = (
+                    problem_before
+                    and top.intent in ("return_policy", "exchange")
+                    and top.category != "quality"
+                    and not _NO_REASON.search(text)
+                )
+            else:
+                applies = (
+                    top.intent == "return_policy"
+                    and top.category == "quality"
+                    and not _PROBLEM_TOLD.search(text)
+                    and bool(_NO_REASON.search(said))
+                )
+            n = self._return_entry(hits, wanted) if applies else None
+            if n is None:
+                continue
+            hits = _scores_in_order([hits[n], *hits[:n], *hits[n + 1 :]])
+            confidence = max(confidence, self._confidence_of(hits[:5], probs))
+            # After a problem told, the intent model hearing a return question is evidence enough: the entry was
+            # chosen by the problem.
+            if wanted == "quality" and probs.get("return_policy", 0.0) + probs.get("exchange", 0.0) >= 0.5:
+                confidence = max(confidence, self.threshold)
+        return hits, confidence
 
     def _return_entry(self, hits: list[Hit], category: str | None) -> int | None:
         """The position of the first return-policy candidate of this triage category (None: the no-reason one)."""
@@ -1128,8 +1118,6 @@ class Assistant:
         the best one's."""
         if u.entry is None or not u.hits:
             return None
-        # Any other question: the next of the top three with the best one's intent ("在吃补铁的药 跟钙片一起吃" is
-        # the iron entry's, not the one for medicines in general, which never names iron).
         wanted = "suitability" if specifics(u.query, POPULATIONS) else u.entry.intent
         if u.entry.intent == "suitability" and wanted != "suitability":
             return None
@@ -1307,10 +1295,9 @@ class Assistant:
         )
 
 
-def _promoted(hits: list[Hit], n: int) -> list[Hit]:
-    """The candidates with the n-th first; as for follow-ups, the ranker's scores go to the candidates in the new
-    order, so the confidence model does not read the deliberate reordering as doubt."""
-    hits = [hits[n], *hits[:n], *hits[n + 1 :]]
+def _scores_in_order(hits: list[Hit]) -> list[Hit]:
+    """The ranker's scores, best first, given to the candidates in their present (deliberately changed) order, so
+    the confidence model does not read the reordering as doubt."""
     scores = sorted((h.rank_score for h in hits), reverse=True)
     return [replace(h, rank_score=r) for h, r in zip(hits, scores, strict=True)]
 

@@ -469,6 +469,8 @@ ELDERLY: tuple[str, ...] = (
     "八十",
 )
 _ELDER_YEARS = re.compile(r"(?<![\d.])[6-9]\d\s*(周?岁|多岁|了|出头)")
+# An age told in years names the group it falls in.
+_AGE_GROUPS = ((_SCHOOL_AGE_YEARS, SCHOOL_AGE), (_ELDER_YEARS, ELDERLY))
 # Who a suitability question is about: an entry about who may take a product answers it only if it speaks of that
 # group ("几岁的小孩可以喝酸奶" is not answered by the entry for diabetics). Checked against suitability entries only,
 # so "给孩子买的羊绒衫怎么洗" still gets the washing answer.
@@ -505,10 +507,8 @@ def specifics(text: str, groups: tuple[tuple[str, ...], ...] = SPECIFICS) -> lis
     """The groups (default SPECIFICS) a message names (lower-cased; a Latin spelling only as a whole token)."""
     lowered = text.lower()
     found: list[tuple[str, ...]] = []
-    if groups is POPULATIONS and _SCHOOL_AGE_YEARS.search(lowered):
-        found.append(SCHOOL_AGE)
-    if groups is POPULATIONS and _ELDER_YEARS.search(lowered):
-        found.append(ELDERLY)
+    if groups is POPULATIONS:
+        found += [group for years, group in _AGE_GROUPS if years.search(lowered)]
     for group in groups:
         if group in found:
             continue
