@@ -45,7 +45,8 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         fields = [
             {
-                "field": _field_name(tuple(e.get("loc", ()))),
+                # A body that is not JSON at all fails at a character offset ("body", 0): the field is the body.
+                "field": "body" if e.get("type") == "json_invalid" else _field_name(tuple(e.get("loc", ()))),
                 "message": e.get("msg", "invalid"),
                 "type": e.get("type", ""),
             }

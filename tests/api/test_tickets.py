@@ -116,6 +116,16 @@ def test_invalid_intake_names_the_field(client, agent):
     assert count_tickets(client, agent[1]) == 0
 
 
+def test_a_body_that_is_not_json_names_the_body(client, agent):
+    headers = {**agent[1], "Content-Type": "application/json"}
+    for raw in ("{not json", "订单号 123", '{"title": "x",}'):
+        response = client.post(TICKETS, headers=headers, content=raw.encode())
+        assert response.status_code == 422, (raw, response.text)
+        assert error(response)["field"] == "body", raw
+        assert error(response)["message"].startswith("body: "), raw
+    assert count_tickets(client, agent[1]) == 0
+
+
 # ---------------------------------------------------------------- lists and search
 
 
