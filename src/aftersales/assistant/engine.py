@@ -95,6 +95,7 @@ _PEOPLE = re.compile(r"人工|客服|有人")
 _TRANSFER = re.compile(r"转人工|找人工|要人工|接人工|叫人工|转接|帮我转|找你们|叫.{0,3}(经理|主管|领导)|负责人|投诉")
 _CANCEL = re.compile(r"^(算了|不用了|取消|不退了|不投诉了|先不了|不需要了)")
 _SKIP = re.compile(r"没有|不知道|不记得|找不到|忘了")
+FLOW_SUBJECT = {"return": "退货", "complaint": "投诉"}  # what a short question inside a guided flow is about
 # After a reaction was told: a question about that case, not about the products.
 _CASE_QUESTION = re.compile(
     r"停|医院|就医|看医生|看病|急诊|严重|要紧|怎么办|没事吧|有事吗|会不会有事|危险|吃什么药|处理|多久能好|还能吃|还能喝|"
@@ -727,15 +728,12 @@ class Assistant:
                 scoped = self._understand_query(query, text if follow_up else "", topic_product)
                 if scoped[0] and _fits(self.entries[scoped[0][0].entry], topic_product):
                     hits, probs, confidence = scoped
-        if (
-            resolved is None
-            and not follow_up
-            and state.topic
-            and len(text.strip()) <= 8
-            and confidence < self.threshold
-        ):
+        # In a return or complaint flow, what the flow is about is the topic even when the message that opened it
+        # was too vague to answer ("我要退货" then "那运费谁出" asks about a return's shipping).
+        topic = state.topic or (FLOW_SUBJECT.get(state.flow["name"], "") if state.flow else "")
+        if resolved is None and not follow_up and topic and len(text.strip()) <= 8 and confidence < self.threshold:
             # A very short message that means nothing alone ("孕妇呢") may still continue the topic.
-            joined = f"{state.topic} {text}"
+            joined = f"{topic} {text}"
             product2 = named_product(text, aliases) or named_product(joined, aliases)
             hits2, probs2, confidence2 = self._understand_query(joined, text, product2)
             if confidence2 >= self.threshold:
@@ -1239,7 +1237,8 @@ class Assistant:
         described = len(u.text.strip()) > 10
         if described:
             facts["description"] = u.text.strip()
-        state.flow = {"name": name, "facts": facts}
+        # The opening message is kept: what it said ("没拆", "坏了") picks the return a later question is about.
+        state.flow = {"name": name, "facts": facts, "topic": u.text.strip()}
         lead = f"{answer}\n" if answer else ""
         return self._next_flow_step(state, u, lead, entry)
 

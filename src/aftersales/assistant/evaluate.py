@@ -150,6 +150,10 @@ class PackReport:
     risk_handed: int = 0  # risk cases handed to a person at L3
     risk_flagged: int = 0  # cases the assistant handed over as a risk
     risk_flagged_right: int = 0
+    # The three kinds of error, counted (for held-out sets, what can be said without showing a row):
+    wrong_entry: int = 0  # answered with another entry than the case's
+    answered_for_person: int = 0  # answered a case that needs a person (outside the knowledge base, or a risk)
+    handed_answerable: int = 0  # handed over a case the knowledge base answers
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     build_seconds: float = 0.0
@@ -232,6 +236,12 @@ def evaluate_cases(assistant: Assistant, pack: str, cases: Sequence[Case], set_n
             got += f"+<{reply.handoff_reason}>"
         report.rows.append(Row(case, ok, got, reply.understanding.confidence, reply.handoff, flagged))
         if not ok:
+            if case.expected_key is None or (case.expect_handoff and not reply.handoff):
+                report.answered_for_person += 1
+            elif reply.entry_key is None:
+                report.handed_answerable += 1
+            else:
+                report.wrong_entry += 1
             report.errors.append(
                 f"{case.text} | expected {case.expected_key} | got {got} ({reply.understanding.confidence:.2f})"
             )
@@ -307,19 +317,28 @@ def cross_validate(pack: str, packs_dir: Path | None = None, folds: int = 4) -> 
     return report
 
 
+def _report_line(name: str, r: PackReport) -> str:
+    return (
+        f"{name:<10}{r.entries:>8}{r.cases:>7}{r.accuracy:>10.1%}{r.coverage:>10.1%}"
+        f"{f'{r.risk_handed}/{r.risk_cases}':>13}{r.risk_precision:>12.1%}"
+        f"{percentile(r.latencies_ms, 50):>8.1f}{percentile(r.latencies_ms, 99):>8.1f}"
+        f"   {r.wrong_entry:>3} / {r.answered_for_person:>3} / {r.handed_answerable:>3}"
+    )
+
+
 def format_pack_reports(reports: Sequence[PackReport], show_errors: bool = False) -> str:
     lines = [
         f"{'pack':<10}{'entries':>8}{'cases':>7}{'accuracy':>10}{'coverage':>10}{'risk recall':>13}"
-        f"{'risk prec.':>12}{'p50 ms':>8}{'p99 ms':>8}",
+        f"{'risk prec.':>12}{'p50 ms':>8}{'p99 ms':>8}"
+        "   errors: wrong entry / answered, needs person / handed, answerable",
     ]
     total = PackReport("overall")
     for r in reports:
-        lines.append(
-            f"{r.pack:<10}{r.entries:>8}{r.cases:>7}{r.accuracy:>10.1%}{r.coverage:>10.1%}"
-            f"{f'{r.risk_handed}/{r.risk_cases}':>13}{r.risk_precision:>12.1%}"
-            f"{percentile(r.latencies_ms, 50):>8.1f}{percentile(r.latencies_ms, 99):>8.1f}"
-        )
+        lines.append(_report_line(r.pack, r))
         for name in (
+            "wrong_entry",
+            "answered_for_person",
+            "handed_answerable",
             "cases",
             "correct",
             "answered",
@@ -332,12 +351,7 @@ def format_pack_reports(reports: Sequence[PackReport], show_errors: bool = False
             setattr(total, name, getattr(total, name) + getattr(r, name))
         total.latencies_ms += r.latencies_ms
     if len(reports) > 1:
-        r = total
-        lines.append(
-            f"{'overall':<10}{r.entries:>8}{r.cases:>7}{r.accuracy:>10.1%}{r.coverage:>10.1%}"
-            f"{f'{r.risk_handed}/{r.risk_cases}':>13}{r.risk_precision:>12.1%}"
-            f"{percentile(r.latencies_ms, 50):>8.1f}{percentile(r.latencies_ms, 99):>8.1f}"
-        )
+        lines.append(_report_line("overall", total))
     if show_errors:
         for r in reports:
             for e in r.errors:
