@@ -60,3 +60,62 @@ def test_the_held_out_report_counts_each_kind_of_error_without_showing_a_row(min
     table = format_pack_reports([report])
     assert table.splitlines()[1].rstrip().endswith("1 /   1 /   1")
     assert "鲜奶" not in table and "火星" not in table
+
+
+@pytest.mark.parametrize(
+    ("pack", "messages"),
+    [
+        ("tonic", ("有没有赠品",)),  # before: the missing-goods entry ("补发缺少的商品")
+        ("calcium", ("有赠品没",)),
+        ("tonic", ("能开发票吗", "抬头写错了能重开吗")),  # before: the address-change entry
+        ("tonic", ("送货的快递员态度很差，东西直接扔在门口就走了，下雨都淋湿了",)),  # before: the late-parcel entry
+        ("tonic", ("固元膏开了盖一直放在厨房台面上，大概放了一个礼拜，还能吃不",)),  # before: the shelf-life entry
+        ("tonic", ("阿胶块保质期多久", "那我打成粉了以后呢 能放多久")),  # the block's shelf life is not the powder's
+        ("tonic", ("阿胶粉和阿胶块有啥区别",)),  # the cake-vs-block entry does not speak of powder
+    ],
+)
+def test_questions_no_entry_answers_go_to_a_person(ask_pack, pack, messages):
+    reply = ask_pack(pack, *messages)
+    assert reply.handoff and reply.entry_key is None, reply.entry_key
+
+
+@pytest.mark.parametrize(
+    ("pack", "messages", "key"),
+    [
+        ("calcium", ("说好的赠品没收到",), "calcium-wrong-item"),  # a missing gift is still the missing-goods entry
+        ("tonic", ("能开发票吗 要公司抬头的",), "tonic-invoice"),
+        ("calcium", ("发票抬头写错了怎么办",), "calcium-invoice"),  # its answer says how to have it reissued
+        ("dairy", ("牛奶忘放冰箱了一晚上还能喝吗",), "dairy-storage-left-out"),  # an entry that speaks of exactly that
+        ("tonic", ("阿胶块怎么吃", "那打粉的话一次吃多少"), "tonic-usage-block-dosage"),
+    ],
+)
+def test_the_entries_that_do_answer_still_do(ask_pack, pack, messages, key):
+    reply = ask_pack(pack, *messages)
+    assert reply.entry_key == key and not reply.handoff
+
+
+def test_how_to_return_gets_the_policy_then_the_flow(calcium):
+    assistant, ctx = calcium
+    state = DialogueState()
+    reply = assistant.respond(state, "咋退货", ctx)  # 咋 reads as 怎么
+    assert reply.action == "flow" and reply.entry_key == "calcium-policy-no-reason-return"
+    assert "7天" in reply.text and "订单号" in reply.text
+    state = DialogueState()
+    assistant.respond(state, "收到的钙片碎了", ctx)
+    assert assistant.respond(state, "怎么退货", ctx).entry_key == "calcium-policy-quality-return"
+    # A request is not a question: no policy text, straight to the flow.
+    assert assistant.respond(DialogueState(), "我要退货", ctx).entry_key is None
+
+
+def test_a_new_person_after_a_dosage_question_gets_the_entry_for_that_person(ask_pack):
+    # The pregnancy entry is written for the pregnancy tablets; before, the iron-and-zinc entry (which names 孕妇
+    # in a phrasing and fits any product) answered.
+    reply = ask_pack("calcium", "碳酸钙D3片一天吃几片", "那孕妇呢")
+    assert reply.entry_key == "calcium-suit-pregnant"
+
+
+@pytest.mark.parametrize("pack", ["calcium", "tonic"])
+def test_once_shipped_the_address_question_is_still_the_address_question(ask_pack, pack):
+    assert ask_pack(pack, "地址填错了能改吗", "已经发货了呢").entry_key == f"{pack}-address-change"
+    assert ask_pack(pack, "下单地址填错了能改吗", "已经显示发货了还能改吗").entry_key == f"{pack}-address-change"
+    assert ask_pack(pack, "地址填错了能改吗", "什么时候发货").entry_key == f"{pack}-order-status"

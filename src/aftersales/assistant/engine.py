@@ -95,6 +95,8 @@ _PEOPLE = re.compile(r"人工|客服|有人")
 _TRANSFER = re.compile(r"转人工|找人工|要人工|接人工|叫人工|转接|帮我转|找你们|叫.{0,3}(经理|主管|领导)|负责人|投诉")
 _CANCEL = re.compile(r"^(算了|不用了|取消|不退了|不投诉了|先不了|不需要了)")
 _SKIP = re.compile(r"没有|不知道|不记得|找不到|忘了")
+_SHIPPED_TOLD = re.compile(r"(已经|已|显示|都)(发货|发出|寄出|出库)")
+_HOW_TO_RETURN = re.compile(r"(怎么|如何|怎样|流程|步骤|手续).{0,4}退|退(货|款).{0,4}(怎么|如何|怎样|流程|步骤|手续)")
 FLOW_SUBJECT = {"return": "退货", "complaint": "投诉"}  # what a short question inside a guided flow is about
 # After a reaction was told: a question about that case, not about the products.
 _CASE_QUESTION = re.compile(
@@ -553,8 +555,13 @@ class Assistant:
 
         def order(h: Hit) -> tuple[bool, int, bool, bool, bool, bool, bool, bool, int]:
             n = names(h)
+            entry = self.entries[h.entry]
             return (
-                product is not None and not _fits(self.entries[h.entry], product),  # written for another product
+                # written for another product; but "碳酸钙D3片一天吃几片" then "那孕妇呢" is answered by the entry on
+                # whether pregnant women may take calcium, which is written for the pregnancy tablets
+                product is not None
+                and not _fits(entry, product)
+                and not (person_suitability and entry.intent == "suitability" and n == 2),
                 -n,  # the answer must be about what the follow-up names
                 # "阿胶糕一天吃几块" then "那孕妇呢": for a new person, whether they may take the product (and how) is
                 # the suitability entry's, before a dosage entry that happens to name them; after a general question
@@ -746,6 +753,8 @@ class Assistant:
             confidence = self._confidence_of(hits, probs)
         if hits and len(text.strip()) <= 20:
             hits, confidence = self._return_by_what_was_said(text, hits, probs, confidence, state)
+        if hits and resolved is None:
+            hits, confidence = self._same_request_once_shipped(text, hits, probs, confidence, state)
         intent, p = self.intents.top(probs)
         slots = state.remembered_slots().merged(extract(text, ctx.today, ctx.catalogue))
         return Understanding(
@@ -990,6 +999,12 @@ class Assistant:
         flow = FLOW_INTENTS.get(u.intent) if u.intent_probability >= 0.4 else None
         if flow is None and entry is not None:
             flow = FLOW_INTENTS.get(entry.intent)
+        if flow == "return" and entry is None and _HOW_TO_RETURN.search(u.text):
+            # "咋退货", "怎么申请退货": the customer asks how, so the return policy comes first (the quality return
+            # after a problem with the goods), then the flow asks for what it needs.
+            policy = self._policy_return(quality=bool(_PROBLEM_TOLD.search(u.text)) or self._problem_before(state))
+            if policy is not None:
+                entry, answer = policy, self._answer_text(policy, u, ctx, state)
         if flow is not None:
             return self._start_flow(state, flow, u, ctx, entry, answer)
         if state.pending_lookup and u.slots.order_number and (not confident or u.entry is None):
@@ -1064,11 +1079,7 @@ class Assistant:
         ("软糖收到化了": spoiled, damaged, wrong, warm), "那能退换吗" is the quality return's, not the 7-day
         no-reason return's (a quality problem ignores the window); after "我想退货，包装还没拆", "运费谁出啊" is the
         7-day return's, not the quality return's (whose shipping the brand pays)."""
-        previous = self.by_key.get(state.last_entry or "")
-        problem_before = previous is not None and (
-            previous.intent in PROBLEM_INTENTS
-            or (previous.intent == "storage" and previous.category in PROBLEM_CATEGORIES)
-        )
+        problem_before = self._problem_before(state)
         said = " ".join(t for t in (state.topic, (state.flow or {}).get("topic")) if t)
         for wanted in ("quality", None):  # in this order: the second reads the first one's result
             top = self.entries[hits[0].entry]
@@ -1096,6 +1107,43 @@ class Assistant:
             if wanted == "quality" and probs.get("return_policy", 0.0) + probs.get("exchange", 0.0) >= 0.5:
                 confidence = max(confidence, self.threshold)
         return hits, confidence
+
+    def _same_request_once_shipped(
+        self, text: str, hits: list[Hit], probs: dict[str, float], confidence: float, state: DialogueState
+    ) -> tuple[list[Hit], float]:
+        """ "地址填错了能改吗" then "已经发货了呢": the customer tells the order's state and asks the same thing again.
+        The previous entry (changing the address, cancelling) answers for shipped orders too, when its answer says
+        so; the order-status entry, which matched "发货", answers another question."""
+        previous = self.by_key.get(state.last_entry or "")
+        if (
+            previous is None
+            or previous.intent not in ("address_change", "cancel_order")
+            or len(text.strip()) > 16
+            or not _SHIPPED_TOLD.search(text)
+            or not _SHIPPED_TOLD.search(previous.answer)
+            or self.entries[hits[0].entry] is previous
+        ):
+            return hits, confidence
+        n = next((i for i, h in enumerate(hits) if self.entries[h.entry] is previous), None)
+        if n is None:
+            return hits, confidence
+        hits = _scores_in_order([hits[n], *hits[:n], *hits[n + 1 :]])
+        return hits, max(confidence, self._confidence_of(hits[:5], probs), self.threshold)
+
+    def _problem_before(self, state: DialogueState) -> bool:
+        """Whether the last answer was about a problem with the goods (spoiled, damaged, wrong, warm)."""
+        previous = self.by_key.get(state.last_entry or "")
+        return previous is not None and (
+            previous.intent in PROBLEM_INTENTS
+            or (previous.intent == "storage" and previous.category in PROBLEM_CATEGORIES)
+        )
+
+    def _policy_return(self, *, quality: bool) -> Entry | None:
+        """The knowledge base's quality-return or 7-day no-reason return policy entry: of the return-policy entries
+        of that triage category (a subscription card's refund is one too), the one that best matches the words."""
+        hits = self.index.search("质量问题退货" if quality else "七天无理由退货", k=10)
+        n = self._return_entry(hits, "quality" if quality else None)
+        return self.entries[hits[n].entry] if n is not None else None
 
     def _return_entry(self, hits: list[Hit], category: str | None) -> int | None:
         """The position of the first return-policy candidate of this triage category (None: the no-reason one)."""

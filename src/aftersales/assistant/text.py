@@ -249,6 +249,7 @@ SLANG_CJK: dict[str, str] = {
     "肿么": "怎么",
     "咋整": "怎么办",
     "咋弄": "怎么办",
+    "咋": "怎么",  # "咋用", "咋退货", "咋回事": northern colloquial for 怎么 (the longer forms above go first)
     "木有": "没有",
     "神马": "什么",
     "酱紫": "这样",
@@ -334,6 +335,8 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("葡萄糖酸钙",),
     ("骨胶原", "胶原蛋白"),
     ("阿胶粉",),
+    # A block the customer had ground ("打成粉了以后能放多久"): the block's facts are not the powder's.
+    ("打成粉", "磨成粉"),
     ("阿胶浆",),
     ("阿胶胶囊",),
     ("阿胶片",),
@@ -357,6 +360,8 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("羽绒",),
     # Price protection after a price cut: no entry offers it unless it says so ("降价了能补吗" is not a mending).
     ("降价", "补差价", "退差价", "价保", "保价"),
+    # How a courier behaved ("态度很差 东西扔门口就走了"): a complaint about a person, not a late parcel.
+    ("态度差", "态度很差", "态度不好", "态度恶劣", "扔门口", "扔在门口", "丢门口", "丢在门口", "扔楼下", "扔在楼下"),
     # Visiting a farm or a factory: no entry offers it unless it says so.
     ("参观", "实地考察"),
     # A herd's vaccination or health records: no entry offers them unless it says so (a trace code shows the farm).
@@ -540,6 +545,27 @@ ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"(优惠券|券|红包|折扣码)[^，。,.!！？?]{0,6}?(用不了|不能用|无法使用|用不上|使不了|不可用|不满足|没法用|失效了)"
         ),
         re.compile(r"用不了|无法使用|不能使用|不满足"),
+    ),
+    # "有赠品没": whether an offer comes with a gift; an answer about a missing gift ("少发赠品") is not one.
+    (
+        re.compile(
+            r"(有没有|有无|有|送)(什么|啥)?(赠品|小样|礼品)(吗|没|不|呢|么|嘛)?[?？]*$|(赠品|小样)(是|有|送)(什么|啥)"
+        ),
+        re.compile(r"赠送|附赠|送.{0,4}(一|小|赠品|礼)|赠品(为|是|有)"),
+    ),
+    # "抬头写错了能重开吗": correcting an issued invoice, unless the answer says how.
+    (
+        re.compile(r"(抬头|税号|发票).{0,8}(写错|填错|开错|错了|重开|换开|重新开|作废)|(重开|换开|重新开)(发票|一张)"),
+        re.compile(r"重开|换开|重新开具|作废|红冲"),
+    ),
+    # "固元膏开了盖一直放在台面上 一个礼拜了还能吃吗": an opened product kept out of the fridge, a food-safety call the
+    # catalogue's storage line does not make, unless the answer speaks of exactly that.
+    (
+        re.compile(
+            r"(没放冰箱|没放进冰箱|没冷藏|没有冷藏|忘了?放冰箱|忘了冷藏|常温(下)?放了|放(在)?(桌|台面|外面|厨房|车里))"
+            r"[^？?]{0,20}(还能|能不能|可以|还可以)(吃|喝|用)"
+        ),
+        re.compile(r"常温|室温|没(有)?冷藏|未冷藏|忘(了)?(放|冷藏)"),
     ),
     (
         re.compile(r"(电话|热线|手机号)(号码)?(是)?多少|(客服|售后|门店)(的)?(电话|热线)"),
