@@ -119,3 +119,27 @@ def test_once_shipped_the_address_question_is_still_the_address_question(ask_pac
     assert ask_pack(pack, "地址填错了能改吗", "已经发货了呢").entry_key == f"{pack}-address-change"
     assert ask_pack(pack, "下单地址填错了能改吗", "已经显示发货了还能改吗").entry_key == f"{pack}-address-change"
     assert ask_pack(pack, "地址填错了能改吗", "什么时候发货").entry_key == f"{pack}-order-status"
+
+
+@pytest.mark.parametrize("pack", ["calcium", "tonic", "dairy", "cashmere"])
+def test_praise_is_thanked_not_escalated(ask_pack, pack):
+    # Before: "写表扬信" matched the public-escalation entry and opened an L3 risk ticket.
+    for text in ("我要给你们写表扬信", "你们客服小王服务很好 我要表扬她"):
+        reply = ask_pack(pack, text)
+        assert reply.entry_key == f"{pack}-praise" and not reply.handoff, text
+    assert ask_pack(pack, "你们客服态度太差了 我要投诉").handoff
+
+
+def test_a_doctors_advice_is_not_a_hospital_visit():
+    from aftersales.assistant.signals import detect_risks
+
+    assert not detect_risks("我家宝宝刚满8个月，儿科医生说要补D，你们那个D3滴剂一天滴几滴啊")
+    assert not detect_risks("医院的医生建议孕妇补钙 你们孕妇钙怎么吃")
+    assert detect_risks("宝宝吃了以后去了儿科")
+    assert detect_risks("住院了医生说是钙吃多了")
+    assert detect_risks("孩子喝了液体钙拉肚子 儿科医生说先停")
+
+
+def test_a_doctors_advice_about_a_baby_gets_the_dosage_answer(ask_pack):
+    reply = ask_pack("calcium", "我家宝宝刚满8个月，儿科医生说要补D，你们那个D3滴剂一天滴几滴啊")
+    assert reply.entry_key == "calcium-usage-vd-drops" and reply.handoff_reason != "risk"

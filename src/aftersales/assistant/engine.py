@@ -753,15 +753,18 @@ class Assistant:
             confidence = self._confidence_of(hits, probs)
         if hits and len(text.strip()) <= 20:
             hits, confidence = self._return_by_what_was_said(text, hits, probs, confidence, state)
+        same_request = False
         if hits and resolved is None:
-            hits, confidence = self._same_request_once_shipped(text, hits, probs, confidence, state)
+            hits, confidence, same_request = self._same_request_once_shipped(text, hits, probs, confidence, state)
         intent, p = self.intents.top(probs)
         slots = state.remembered_slots().merged(extract(text, ctx.today, ctx.catalogue))
         return Understanding(
             text=text,
             query=query,
             follow_up=follow_up,
-            resolved=resolved is not None,
+            # A message read as the previous question with something changed: the classifier, which read it alone,
+            # does not veto the entry the conversation chose.
+            resolved=resolved is not None or same_request,
             hits=hits,
             intent=intent,
             intent_probability=p,
@@ -1110,7 +1113,7 @@ class Assistant:
 
     def _same_request_once_shipped(
         self, text: str, hits: list[Hit], probs: dict[str, float], confidence: float, state: DialogueState
-    ) -> tuple[list[Hit], float]:
+    ) -> tuple[list[Hit], float, bool]:
         """ "地址填错了能改吗" then "已经发货了呢": the customer tells the order's state and asks the same thing again.
         The previous entry (changing the address, cancelling) answers for shipped orders too, when its answer says
         so; the order-status entry, which matched "发货", answers another question."""
@@ -1121,14 +1124,17 @@ class Assistant:
             or len(text.strip()) > 16
             or not _SHIPPED_TOLD.search(text)
             or not _SHIPPED_TOLD.search(previous.answer)
-            or self.entries[hits[0].entry] is previous
         ):
-            return hits, confidence
+            return hits, confidence, False
         n = next((i for i, h in enumerate(hits) if self.entries[h.entry] is previous), None)
         if n is None:
-            return hits, confidence
-        hits = _scores_in_order([hits[n], *hits[:n], *hits[n + 1 :]])
-        return hits, max(confidence, self._confidence_of(hits[:5], probs), self.threshold)
+            # Not among the candidates kept: the previous entry is put first, by its first phrasing.
+            index = self.entries.index(previous)
+            doc = int(np.flatnonzero(self.index.doc_entry == index)[0])
+            hits = [Hit(entry=index, score=hits[0].score, doc=doc, overlap=0.0), *hits]
+            n = 0
+        hits = _scores_in_order([hits[n], *hits[:n], *hits[n + 1 :]])[:5]
+        return hits, max(confidence, self._confidence_of(hits[:5], probs), self.threshold), True
 
     def _problem_before(self, state: DialogueState) -> bool:
         """Whether the last answer was about a problem with the goods (spoiled, damaged, wrong, warm)."""

@@ -258,6 +258,9 @@ _SPOILED = re.compile(r"过期|变质|坏了|发霉|馊|酸了|有异物|异味"
 _HOSPITAL_ASKED = re.compile(r"(要不要|需不需要|用不用|该不该|是否要|合作|哪家|哪个|附近的?)[^，。,.!！？?]{0,3}$")
 # "医院开的铁剂", "医院给配的维D": the hospital as where a medicine came from, not a visit because of the product.
 _HOSPITAL_PRESCRIBED = re.compile(r"(给我?|里)?(开|配)(的|了)(?!.{0,6}(检查|化验|住院|急诊|输液|挂水))")
+# "儿科医生说要补D", "医院的医生建议吃钙": a doctor's advice, given where doctors work, is not a visit because of the
+# product (a visit told is "去医院看了", "住院了医生说").
+_HOSPITAL_ADVISED = re.compile(r"的?(医生|大夫)(说|建议|让|讲|推荐|叮嘱|嘱咐)")
 
 
 def detect_risks(text: str) -> list[Risk]:
@@ -339,11 +342,14 @@ def tells_of_event(text: str) -> bool:
 
 
 def _hospital_only_asked(text: str, risk: Risk) -> bool:
-    """The hospital is only asked about ("要不要去医院") or only where a medicine came from ("医院开的铁剂")."""
+    """The hospital is only asked about ("要不要去医院"), only where a medicine came from ("医院开的铁剂") or where
+    a doctor's advice came from ("儿科医生说要补D")."""
     lowered = text.lower()
     spots = [m.start() for m in re.finditer(re.escape(risk.word), lowered)]
     return bool(spots) and all(
-        _HOSPITAL_ASKED.search(lowered[max(0, i - 8) : i]) or _HOSPITAL_PRESCRIBED.match(lowered, i + len(risk.word))
+        _HOSPITAL_ASKED.search(lowered[max(0, i - 8) : i])
+        or _HOSPITAL_PRESCRIBED.match(lowered, i + len(risk.word))
+        or _HOSPITAL_ADVISED.match(lowered, i + len(risk.word))
         for i in spots
     )
 
