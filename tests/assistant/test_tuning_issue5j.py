@@ -143,3 +143,56 @@ def test_a_doctors_advice_is_not_a_hospital_visit():
 def test_a_doctors_advice_about_a_baby_gets_the_dosage_answer(ask_pack):
     reply = ask_pack("calcium", "我家宝宝刚满8个月，儿科医生说要补D，你们那个D3滴剂一天滴几滴啊")
     assert reply.entry_key == "calcium-usage-vd-drops" and reply.handoff_reason != "risk"
+
+
+@pytest.mark.parametrize(
+    ("pack", "text"),
+    [
+        # Facets of the membership entry its answer does not speak of.
+        ("calcium", "积分会过期咩？什么时候清零"),
+        ("tonic", "积分多少能抵一块钱啊"),
+        ("dairy", "我现在是银卡，还差多少消费能升金卡"),
+        ("cashmere", "VIP每年两次免费干洗，今年只用了一次，剩下那次能累积到明年用吗"),
+        # Payment and refunds.
+        ("calcium", "能用信用卡分期吗"),
+        ("tonic", "用花呗分了12期买的，现在退货了，分期手续费能退吗"),
+        ("tonic", "退款说原路退回，可我付款那张银行卡上个月已经注销了，钱会退到哪里？能退到我另一张卡吗"),
+        ("dairy", "能用数字人民币付款吗"),
+        ("calcium", "补偿给的优惠券能不能换成现金？我平时不常买"),
+        # Invoices, codes, stock, places, other brands, travel.
+        ("calcium", "三个月里下了好几单，能合并开一张发票吗"),
+        ("cashmere", "能开纸质发票吗？需要寄到公司报销"),
+        ("cashmere", "吊牌上的溯源码扫了显示“无效码”，这是怎么回事"),
+        ("tonic", "红枣枸杞糕一直显示缺货，啥时候能补货"),
+        ("tonic", "能寄新疆阿勒泰吗，大概几天能到？"),
+        ("cashmere", "北京朝阳区最近的门店在哪？周末营业吗"),
+        ("dairy", "你们的鲜奶跟每日鲜语比，哪个蛋白质含量高一点？"),
+        ("tonic", "坐飞机能随身带阿胶口服液吗？要不要托运"),
+        ("calcium", "批号B240917这批钙片有没有召回？看到群里有人在说"),
+        # The product's state the shelf-life answer does not judge.
+        ("tonic", "阿胶块过期快半年了，一直没拆封放在柜子里，还能吃吗"),
+        ("calcium", "液体钙开封忘放冰箱了 在桌上放了3天 还能给娃喝不"),
+        ("tonic", "一个订单能不能分两个地址发，一盒寄我妈一盒寄我婆婆"),
+    ],
+)
+def test_a_facet_no_answer_speaks_of_goes_to_a_person(ask_pack, pack, text):
+    reply = ask_pack(pack, text)
+    assert reply.handoff and reply.entry_key is None, reply.entry_key
+
+
+@pytest.mark.parametrize(
+    ("pack", "messages", "key"),
+    [
+        ("calcium", ("会员有什么权益",), "calcium-membership"),
+        ("tonic", ("可以用花呗分期付款吗",), "tonic-payment"),
+        ("calcium", ("可以货到付款吗",), "calcium-payment"),  # the answer lists the ways to pay
+        ("calcium", ("你们能开发票吗", "电子的还是纸质的"), "calcium-invoice"),  # which kind: the answer says
+        ("calcium", ("刚收到货 这个保质期到底是多久",), "calcium-shelf-life-general"),  # 收到货 is not 到货
+        ("tonic", ("收到货外面的盒子压瘪了一个角，里面阿胶糕散了两袋，能补发吗",), "tonic-packaging-damage"),
+        ("dairy", ("没开封的酸奶在冰箱放过了保质期一天还能吃吗",), "dairy-fact-yogurt"),
+        ("tonic", ("扫码显示已被查询过 是不是假的",), "tonic-authenticity-code"),
+    ],
+)
+def test_the_facets_an_answer_does_speak_of_are_still_answered(ask_pack, pack, messages, key):
+    reply = ask_pack(pack, *messages)
+    assert reply.entry_key == key and not reply.handoff

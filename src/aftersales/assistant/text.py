@@ -358,6 +358,34 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("貂绒", "水貂"),
     ("纯棉",),
     ("羽绒",),
+    # Other brands: a comparison or a service for them is not in any entry unless it names them.
+    ("鄂尔多斯",),
+    ("麦丝玛拉", "maxmara", "max mara"),
+    ("每日鲜语",),
+    ("特仑苏",),
+    ("伊利",),
+    ("蒙牛",),
+    ("君乐宝",),
+    ("东阿阿胶",),
+    ("同仁堂",),
+    ("汤臣倍健",),
+    ("钙尔奇",),
+    ("迪巧",),
+    ("善存",),
+    ("斯利安",),
+    ("swisse",),
+    # Places an entry must name to answer for them: remote regions, other countries.
+    ("新疆", "西藏", "青海", "偏远"),
+    ("香港", "澳门", "台湾", "港澳台"),
+    ("国外", "海外", "出国", "境外", "美国", "日本", "澳洲", "澳大利亚", "加拿大", "英国", "新加坡", "韩国", "欧洲"),
+    # Ways to pay and services no entry offers unless it says so.
+    ("数字人民币",),
+    ("云闪付",),
+    ("礼品卡", "购物卡", "储值卡"),
+    ("医保卡", "医保"),
+    ("运费险",),
+    ("召回",),
+    ("飞机", "登机", "托运", "安检", "高铁"),
     # Price protection after a price cut: no entry offers it unless it says so ("降价了能补吗" is not a mending).
     ("降价", "补差价", "退差价", "价保", "保价"),
     # How a courier behaved ("态度很差 东西扔门口就走了"): a complaint about a person, not a late parcel.
@@ -562,10 +590,84 @@ ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # catalogue's storage line does not make, unless the answer speaks of exactly that.
     (
         re.compile(
-            r"(没放冰箱|没放进冰箱|没冷藏|没有冷藏|忘了?放冰箱|忘了冷藏|常温(下)?放了|放(在)?(桌|台面|外面|厨房|车里))"
-            r"[^？?]{0,20}(还能|能不能|可以|还可以)(吃|喝|用)"
+            r"(没放冰箱|没放进冰箱|没冷藏|没有冷藏|忘了?放冰箱|忘了冷藏|常温(下)?放了|放(在)?(桌|台面|外面|厨房|车里)"
+            r"|驿站|快递柜|暴晒|晒着|没空调)"
+            r"[^？?]{0,40}(还能|能不能|可以|还可以).{0,3}(吃|喝|用)"
         ),
         re.compile(r"常温|室温|没(有)?冷藏|未冷藏|忘(了)?(放|冷藏)"),
+    ),
+    # The facets of a policy a customer asks about one by one ("积分会过期吗", "消费多少升银卡", "分几期"): the
+    # membership or payment entry answers only the facets its answer speaks of.
+    (
+        re.compile(r"积分.{0,10}(过期|清零|有效期|期限|作废)|(过期|清零).{0,4}积分"),
+        re.compile(r"积分[^。]{0,20}(过期|清零|有效期|有效)"),
+    ),
+    (
+        re.compile(
+            r"积分.{0,10}(抵|兑|换).{0,6}(多少|几|一块|1元|一元)|多少积分.{0,6}(抵|换|兑)|积分.{0,4}多少.{0,4}(抵|换)"
+        ),
+        re.compile(r"\d+\s*积?分.{0,6}(抵|兑|=|换)|抵(扣|现)?\s*\d"),
+    ),
+    (
+        re.compile(
+            r"(消费|花|买)(多少|满多少).{0,8}(升|成为|达到|才能|能)|(升|到|成为).{0,4}(银卡|金卡|vip).{0,6}(多少|条件|门槛|要求)"
+            r"|还差多少"
+        ),
+        re.compile(r"满\s*\d|\d+\s*(元|万|千)\S{0,4}(升|成为)|(累计|年)消费(满)?\s*\d"),
+    ),
+    (
+        re.compile(r"(累积|累计|攒|留|顺延|延)到(下|明|次)|能不能累积|可以累积|能累积|能顺延|延长(有效期|期限)"),
+        re.compile(r"(可|能|不能|不可|可以|无法)(累积|累计|顺延|结转)|顺延|结转|延期|当月有效|当年有效|过期作废"),
+    ),
+    (re.compile(r"分期"), re.compile(r"分期")),
+    (
+        re.compile(r"免息|分几期|几期|多少期|分期.{0,10}(手续费|利息)|手续费.{0,4}(退|能退)"),
+        re.compile(r"免息|期数|手续费|利息"),
+    ),
+    # An invoice other than the standard one: merged, monthly, split, on paper.
+    (
+        re.compile(
+            r"发票.{0,10}(合并|合开|一起开|按月|每个?月|分开|分别|只开)|(合并|按月|每个?月|分开|只开).{0,10}发票"
+        ),
+        re.compile(r"合并|按月|分开|分别|部分"),
+    ),
+    # ... asked for ("能开纸质发票吗"), not asked which kind it is ("电子的还是纸质的": the answer says electronic).
+    (re.compile(r"^(?!.*还是).*(能|可以|要|想要?|需要)(开|给|寄)?(张|个)?纸质(发票|的|版)?"), re.compile(r"纸质")),
+    # Money back to a card that no longer exists, or to a credit already repaid.
+    (
+        re.compile(
+            r"(卡|银行卡|账户|账号).{0,6}(注销|销户|挂失|停用|冻结|不用了)|(花呗|信用卡).{0,10}(已经还|还了|还清)"
+        ),
+        re.compile(r"注销|销户|挂失|停用|冻结|已还|还款后|还清"),
+    ),
+    (re.compile(r"(优惠券|券).{0,8}(换成|兑换成|折成|折现|换)现金|(换成|兑成|折成)现金"), re.compile(r"现金|折现")),
+    # "扫了显示无此码": a code the system does not know is a case to check, unless the answer says what it means.
+    (
+        re.compile(r"无此码|无效码|查无此码|显示无效|码.{0,4}(查不到|无效|不存在)"),
+        re.compile(r"查不到|无效|不存在|无此"),
+    ),
+    (re.compile(r"缺货|补货|断货|没货了|有货吗|有没有货|库存"), re.compile(r"缺货|补货|到货|库存")),
+    (
+        re.compile(r"(门店|实体店|线下店|专柜).{0,6}(在哪|地址|哪里|位置|几点|营业|开门)|最近的(门店|店)"),
+        re.compile(r"门店.{0,10}(地址|营业时间|\d+:\d+)|[路街]\S{0,6}\d+号"),
+    ),
+    # Past its date: eating it is not what a shelf-life answer speaks of unless it says so.
+    (
+        re.compile(r"过期[^？?]{0,24}(还能|能不能|可以|还可以).{0,3}(吃|喝|用)"),
+        re.compile(r"过期(后|的|了)?.{0,6}(不|勿|别)|超过保质期"),
+    ),
+    # How much is in one pack ("一瓶多少毫升", "一盒有几支"): only an answer that gives an amount.
+    (
+        re.compile(r"一(瓶|盒|袋|罐|箱|支)(是)?(多少|几)(毫升|ml|支|片|粒|克|g|块|袋|盒)|一(瓶|盒|袋|罐|箱)(有|装)几"),
+        re.compile(r"\d+\s*(ml|毫升|支|片|粒|g|克|袋|块|盒)"),
+    ),
+    (re.compile(r"(什么|啥|哪些)口味|什么味(的|儿)|口味有"), re.compile(r"口味|[橙莓檬果桃]味")),
+    (re.compile(r"分(两|几|开)个?地址|分开(发|寄)|分别(发|寄)|拆单"), re.compile(r"分开|拆单|分别")),
+    (
+        re.compile(
+            r"指定.{0,4}(日期|时间|那天|当天|\d+号)|(\d+号|\d+月\d+日).{0,6}(送到|到货|送达)|保证.{0,8}前送到|能赶上"
+        ),
+        re.compile(r"指定|预约"),
     ),
     (
         re.compile(r"(电话|热线|手机号)(号码)?(是)?多少|(客服|售后|门店)(的)?(电话|热线)"),
