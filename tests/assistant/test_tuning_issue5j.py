@@ -173,6 +173,13 @@ def test_a_doctors_advice_about_a_baby_gets_the_dosage_answer(ask_pack):
         ("tonic", "阿胶块过期快半年了，一直没拆封放在柜子里，还能吃吗"),
         ("calcium", "液体钙开封忘放冰箱了 在桌上放了3天 还能给娃喝不"),
         ("tonic", "一个订单能不能分两个地址发，一盒寄我妈一盒寄我婆婆"),
+        ("calcium", "会员生日有没有礼物"),
+        ("calcium", "吃钙片这段时间能喝酒吗？下周有几场应酬"),
+        ("dairy", "我这几天在吃头孢，喝牛奶要跟药隔开几个小时吗"),
+        ("dairy", "我乳糖不耐受比较严重，医生说每次乳糖别超过2克，你们低乳糖牛奶一盒里乳糖到底有多少克？"),
+        ("dairy", "有没有拖脂或者低脂的鲜奶？"),
+        ("dairy", "我在超市买的你们家常温奶，没拆封，能在你们线上客服这边退吗"),
+        ("dairy", "听说还有一种ESL奶，跟你们的巴氏鲜奶有什么区别？"),
     ],
 )
 def test_a_facet_no_answer_speaks_of_goes_to_a_person(ask_pack, pack, text):
@@ -191,6 +198,11 @@ def test_a_facet_no_answer_speaks_of_goes_to_a_person(ask_pack, pack, text):
         ("tonic", ("收到货外面的盒子压瘪了一个角，里面阿胶糕散了两袋，能补发吗",), "tonic-packaging-damage"),
         ("dairy", ("没开封的酸奶在冰箱放过了保质期一天还能吃吗",), "dairy-fact-yogurt"),
         ("tonic", ("扫码显示已被查询过 是不是假的",), "tonic-authenticity-code"),
+        ("tonic", ("生日有礼物吗",), "tonic-membership"),  # its answer names the birthday gift
+        ("calcium", ("能帮忙写张贺卡吗 写上 爸生日快乐",), "calcium-gift-service"),  # a birthday present, not a perk
+        ("calcium", ("一片钙片里有多少毫克钙",), "calcium-ingr-carbonate-d3"),  # the answer points to the label
+        ("cashmere", ("羊绒衫上沾了红酒，能用84消毒液泡一下吗",), "cashmere-care-stain"),  # a stain, not a drink
+        ("calcium", ("正在吃抗生素能吃钙片吗",), "calcium-usage-with-medicine"),
     ],
 )
 def test_the_facets_an_answer_does_speak_of_are_still_answered(ask_pack, pack, messages, key):

@@ -386,8 +386,12 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("运费险",),
     ("召回",),
     ("飞机", "登机", "托运", "安检", "高铁"),
+    ("esl",),
+    # Drink and medicines an answer must name to answer for them ("吃钙片能喝酒吗", "在吃头孢 喝牛奶要隔开吗").
+    ("喝酒", "饮酒", "酒精", "喝白酒", "喝啤酒", "喝红酒", "喝点酒", "应酬"),
+    ("头孢", "抗生素", "阿莫西林", "消炎药"),
     # Price protection after a price cut: no entry offers it unless it says so ("降价了能补吗" is not a mending).
-    ("降价", "补差价", "退差价", "价保", "保价"),
+    ("降价", "补差价", "退差价", "差价", "价保", "保价"),
     # How a courier behaved ("态度很差 东西扔门口就走了"): a complaint about a person, not a late parcel.
     ("态度差", "态度很差", "态度不好", "态度恶劣", "扔门口", "扔在门口", "丢门口", "丢在门口", "扔楼下", "扔在楼下"),
     # Visiting a farm or a factory: no entry offers it unless it says so.
@@ -662,6 +666,30 @@ ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"\d+\s*(ml|毫升|支|片|粒|g|克|袋|块|盒)"),
     ),
     (re.compile(r"(什么|啥|哪些)口味|什么味(的|儿)|口味有"), re.compile(r"口味|[橙莓檬果桃]味")),
+    # A member's birthday ("会员生日有没有礼物"), not a birthday present bought here.
+    (
+        re.compile(r"(会员|vip|银卡|金卡|等级).{0,10}生日|生日(月)?.{0,3}(特权|福利|有礼|有没有礼|送什么|赠)"),
+        re.compile(r"生日"),
+    ),
+    # An amount of a nutrient ("乳糖有多少克", "维生素D有多少IU"): only an answer that gives one.
+    (
+        re.compile(r"(有|含|是)多少(克|毫克|mg|iu|微克|μg|单位)|多少(毫克|iu|微克)"),
+        re.compile(r"\d+\s*(克|g|毫克|mg|iu|微克|μg|单位)|标签|配料表|营养成分表"),
+    ),
+    # A variant the catalogue does not list ("有没有小瓶装的", "有没有无糖的款").
+    (
+        re.compile(
+            r"有没有.{0,8}(小瓶|大瓶|小包装|小规格|大规格|无糖|低糖|低脂|脱脂|拖脂|零糖|小份|便携装)|(无糖|低脂|脱脂)的(款|吗)"
+        ),
+        re.compile(r"无糖|低糖|低脂|脱脂|小瓶|规格|含糖|糖分"),
+    ),
+    # Bought elsewhere ("在超市买的 能在线上退吗"): an answer that speaks of other channels.
+    (
+        re.compile(
+            r"(在|从)(超市|商场|药店|线下|门店|实体店|专柜|抖音|快手|拼多多|别的平台|其他平台|代购|微商)\S{0,6}(买|购)"
+        ),
+        re.compile(r"渠道|线下|超市|药店|其他平台|门店购买|门店销售"),
+    ),
     (re.compile(r"分(两|几|开)个?地址|分开(发|寄)|分别(发|寄)|拆单"), re.compile(r"分开|拆单|分别")),
     (
         re.compile(
