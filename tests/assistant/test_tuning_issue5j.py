@@ -180,6 +180,10 @@ def test_a_doctors_advice_about_a_baby_gets_the_dosage_answer(ask_pack):
         ("dairy", "有没有拖脂或者低脂的鲜奶？"),
         ("dairy", "我在超市买的你们家常温奶，没拆封，能在你们线上客服这边退吗"),
         ("dairy", "听说还有一种ESL奶，跟你们的巴氏鲜奶有什么区别？"),
+        ("dairy", "你们配送员能不能帮我把奶放进冰箱里"),
+        ("dairy", "有机鲜牛奶的有机认证是哪家机构发的？能发个证书照片看看吗"),
+        ("tonic", "烊化没有黄酒，用家里炒菜的料酒行不行"),
+        ("cashmere", "已经发货了，能不能改成到门店自提"),
     ],
 )
 def test_a_facet_no_answer_speaks_of_goes_to_a_person(ask_pack, pack, text):
@@ -208,3 +212,15 @@ def test_a_facet_no_answer_speaks_of_goes_to_a_person(ask_pack, pack, text):
 def test_the_facets_an_answer_does_speak_of_are_still_answered(ask_pack, pack, messages, key):
     reply = ask_pack(pack, *messages)
     assert reply.entry_key == key and not reply.handoff
+
+
+def test_a_pack_size_is_not_answered_by_a_daily_dose(ask_pack):
+    # "每天1-2支" is not how many vials a box holds.
+    reply = ask_pack("tonic", "阿胶口服液一天喝几支", "那一盒有几支？一天两支的话够喝多久")
+    assert reply.handoff and reply.entry_key is None
+
+
+def test_goods_thrown_away_without_a_photo_are_a_case_for_a_person(ask_pack):
+    reply = ask_pack("dairy", "质量问题怎么退款？", "上个月有一瓶喝着发酸，我直接倒了也没拍照，现在还能处理吗")
+    assert reply.handoff and reply.entry_key is None
+    assert ask_pack("dairy", "鲜奶喝着发酸了怎么办").entry_key == "dairy-quality-sour"

@@ -389,6 +389,9 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("esl",),
     # Drink and medicines an answer must name to answer for them ("吃钙片能喝酒吗", "在吃头孢 喝牛奶要隔开吗").
     ("喝酒", "饮酒", "酒精", "喝白酒", "喝啤酒", "喝红酒", "喝点酒", "应酬"),
+    ("料酒",),
+    ("豆浆",),
+    ("自提", "自取", "到店取", "门店取货"),
     ("头孢", "抗生素", "阿莫西林", "消炎药"),
     # Price protection after a price cut: no entry offers it unless it says so ("降价了能补吗" is not a mending).
     ("降价", "补差价", "退差价", "差价", "价保", "保价"),
@@ -663,7 +666,7 @@ ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # How much is in one pack ("一瓶多少毫升", "一盒有几支"): only an answer that gives an amount.
     (
         re.compile(r"一(瓶|盒|袋|罐|箱|支)(是)?(多少|几)(毫升|ml|支|片|粒|克|g|块|袋|盒)|一(瓶|盒|袋|罐|箱)(有|装)几"),
-        re.compile(r"\d+\s*(ml|毫升|支|片|粒|g|克|袋|块|盒)"),
+        re.compile(r"(每|一)(盒|瓶|袋|罐|箱)\S{0,3}\d+|\d+\s*(支|片|粒|袋|块)\s*(装|/)|净含量|\d+\s*(ml|毫升)"),
     ),
     (re.compile(r"(什么|啥|哪些)口味|什么味(的|儿)|口味有"), re.compile(r"口味|[橙莓檬果桃]味")),
     # A member's birthday ("会员生日有没有礼物"), not a birthday present bought here.
@@ -682,6 +685,20 @@ ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
             r"有没有.{0,8}(小瓶|大瓶|小包装|小规格|大规格|无糖|低糖|低脂|脱脂|拖脂|零糖|小份|便携装)|(无糖|低脂|脱脂)的(款|吗)"
         ),
         re.compile(r"无糖|低糖|低脂|脱脂|小瓶|规格|含糖|糖分"),
+    ),
+    # A favour asked of the courier ("配送员能不能帮忙把奶放进冰箱"): only an answer that offers it.
+    (
+        re.compile(
+            r"(配送员|送奶员|快递员|师傅|小哥).{0,10}(帮忙|帮我|能不能|可以|可不可以).{0,8}(放进|放到|放入|搬|上楼)"
+        ),
+        re.compile(r"(放进|放入|放到)(冰箱|家里|屋里|门内)|送上楼|搬上楼|入户"),
+    ),
+    # A certificate or licence to be shown: only an answer that says where it is.
+    (re.compile(r"证书|资质|许可证|批文|注册证"), re.compile(r"证书|资质|许可|批文|注册证|蓝帽")),
+    # The goods are gone and nothing was kept ("我直接倒了也没拍照 还能处理吗"): a person weighs the case.
+    (
+        re.compile(r"(扔了|倒了|丢了|没拍照|没有拍照|没拍|没留).{0,16}(还能|能不能|可以).{0,4}(处理|退|赔|补)"),
+        re.compile(r"没有照片|无照片|没拍照|扔掉|丢弃"),
     ),
     # Bought elsewhere ("在超市买的 能在线上退吗"): an answer that speaks of other channels.
     (
