@@ -224,3 +224,40 @@ def test_goods_thrown_away_without_a_photo_are_a_case_for_a_person(ask_pack):
     reply = ask_pack("dairy", "质量问题怎么退款？", "上个月有一瓶喝着发酸，我直接倒了也没拍照，现在还能处理吗")
     assert reply.handoff and reply.entry_key is None
     assert ask_pack("dairy", "鲜奶喝着发酸了怎么办").entry_key == "dairy-quality-sour"
+
+
+def test_a_child_who_ate_half_a_box_is_a_risk(ask_pack):
+    from aftersales.assistant.signals import detect_risks
+
+    assert detect_risks("我女儿5岁，趁我不注意把半盒阿胶糕都吃了，会不会有事啊急")
+    reply = ask_pack("tonic", "我女儿5岁，趁我不注意把半盒阿胶糕都吃了，会不会有事啊急")
+    assert reply.handoff and reply.handoff_reason == "risk" and reply.severity == "L3"
+    assert not detect_risks("一盒阿胶糕能吃多久")
+
+
+def test_a_loyal_customer_is_not_angry():
+    from aftersales.assistant.signals import detect_emotion
+
+    assert not detect_emotion("会员积分怎么用，我买了好几次了").anger
+    assert detect_emotion("我都说了几次了还没人处理").anger
+
+
+@pytest.mark.parametrize(
+    ("pack", "messages"),
+    [
+        ("calcium", ("一次买二十盒给单位发福利，能不能便宜点",)),
+        ("calcium", ("下单时忘了用优惠券，现在还能用上吗",)),
+        ("calcium", ("维D滴剂一天几滴", "早产儿呢")),
+        ("calcium", ("有赠品木有",)),
+        ("calcium", ("生日月有优惠吗",)),
+    ],
+)
+def test_dev11_questions_for_a_person(ask_pack, pack, messages):
+    reply = ask_pack(pack, *messages)
+    assert reply.handoff and reply.entry_key is None, reply.entry_key
+
+
+def test_a_code_that_finds_nothing_is_the_authenticity_entry_but_an_unknown_code_message_is_not(ask_pack):
+    assert ask_pack("calcium", "防伪码刮开查不到").entry_key == "calcium-authenticity-code"
+    reply = ask_pack("cashmere", "吊牌上的溯源码扫了显示“无效码”，这是怎么回事")
+    assert reply.handoff and reply.entry_key is None

@@ -895,7 +895,8 @@ class Assistant:
             confident
             and u.entry is not None
             and not is_handoff_entry(u.entry)
-            and self._names_unknown(u.query, u.entry)
+            # the rewritten question of a follow-up, and what the customer wrote ("那口服液呢，有没有无糖的")
+            and (self._names_unknown(u.query, u.entry) or (u.text != u.query and self._names_unknown(u.text, u.entry)))
         ):
             # The question names a thing (a courier, another supplement, a form the catalogue does not sell) that
             # the entry never mentions: the entry answers a neighbouring question, so a person answers this one,

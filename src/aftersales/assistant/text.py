@@ -392,6 +392,10 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("料酒",),
     ("豆浆",),
     ("自提", "自取", "到店取", "门店取货"),
+    ("咖啡",),
+    ("早产",),
+    # Bulk purchases for staff: a price for them is a person's to give (an entry on company orders names them).
+    ("批发", "发福利", "员工福利"),
     ("头孢", "抗生素", "阿莫西林", "消炎药"),
     # Price protection after a price cut: no entry offers it unless it says so ("降价了能补吗" is not a mending).
     ("降价", "补差价", "退差价", "差价", "价保", "保价"),
@@ -584,7 +588,7 @@ ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     # "有赠品没": whether an offer comes with a gift; an answer about a missing gift ("少发赠品") is not one.
     (
         re.compile(
-            r"(有没有|有无|有|送)(什么|啥)?(赠品|小样|礼品)(吗|没|不|呢|么|嘛)?[?？]*$|(赠品|小样)(是|有|送)(什么|啥)"
+            r"(有没有|有无|有|送)(什么|啥)?(赠品|小样|礼品)(吗|没有|没|不|呢|么|嘛)?[?？]*$|(赠品|小样)(是|有|送)(什么|啥)"
         ),
         re.compile(r"赠送|附赠|送.{0,4}(一|小|赠品|礼)|赠品(为|是|有)"),
     ),
@@ -648,9 +652,14 @@ ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
         re.compile(r"注销|销户|挂失|停用|冻结|已还|还款后|还清"),
     ),
     (re.compile(r"(优惠券|券).{0,8}(换成|兑换成|折成|折现|换)现金|(换成|兑成|折成)现金"), re.compile(r"现金|折现")),
+    # A coupon forgotten at checkout: only an answer that says whether it can be applied afterwards.
+    (
+        re.compile(r"(忘了|忘记|没)(用|使用)(优惠券|券)|(优惠券|券).{0,6}(补用|还能用上|能补)"),
+        re.compile(r"补用|事后|下单后"),
+    ),
     # "扫了显示无此码": a code the system does not know is a case to check, unless the answer says what it means.
     (
-        re.compile(r"无此码|无效码|查无此码|显示无效|码.{0,4}(查不到|无效|不存在)"),
+        re.compile(r"无此码|无效码|查无此码|显示无效|码.{0,4}(无效|不存在)"),
         re.compile(r"查不到|无效|不存在|无此"),
     ),
     (re.compile(r"缺货|补货|断货|没货了|有货吗|有没有货|库存"), re.compile(r"缺货|补货|到货|库存")),
@@ -671,7 +680,9 @@ ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"(什么|啥|哪些)口味|什么味(的|儿)|口味有"), re.compile(r"口味|[橙莓檬果桃]味")),
     # A member's birthday ("会员生日有没有礼物"), not a birthday present bought here.
     (
-        re.compile(r"(会员|vip|银卡|金卡|等级).{0,10}生日|生日(月)?.{0,3}(特权|福利|有礼|有没有礼|送什么|赠)"),
+        re.compile(
+            r"(会员|vip|银卡|金卡|等级).{0,10}生日|生日(月)?.{0,3}(特权|福利|有礼|有没有礼|送什么|赠|优惠|活动|折扣)"
+        ),
         re.compile(r"生日"),
     ),
     # An amount of a nutrient ("乳糖有多少克", "维生素D有多少IU"): only an answer that gives one.
