@@ -32,7 +32,8 @@ RISK_WORDS: dict[str, tuple[str, ...]] = {
         "全吃了", "吃了好多片", "犯恶心", "反胃", "乏力", "心律不齐", "血钙高", "高钙血", "长结石", "查出结石",
         "得了结石",
         # A child who ate a whole pack: "趁我不注意把半盒阿胶糕都吃了".
-        "把半盒", "把一盒", "把整盒", "半盒都", "一盒都", "整盒都", "一整盒",
+        # ("我一盒都吃完了 想再买" finished a pack in time: only "把…吃了" tells of eating it at once.)
+        "把半盒", "把一盒", "把整盒", "把一整盒", "大半盒",
         # Customers' own words, by body system (each still passes the "asked, not happened" filters below).
         # Bowels and stomach: "一直跑厕所", "闹肚子", "拉水一样", "胃里烧得慌".
         "跑厕所", "闹肚子", "窜稀", "蹿稀", "跑肚", "拉水", "水样便", "稀便", "拉得", "虚脱", "肠胃炎", "胃肠炎",
