@@ -314,6 +314,7 @@ class Assistant:
         self._slot_word_cache: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         self._entry_values: dict[tuple[int, int, bool], frozenset[str]] = {}
         self._entry_text: dict[str, str] = {}
+        self._policy_returns: dict[bool, Entry | None] = {}
         self._ranker: LogisticRegression | None = None
         self._confidence = self._train_confidence(kb_texts, kb_labels, examples, confidence_samples, seed)
 
@@ -1148,9 +1149,11 @@ class Assistant:
     def _policy_return(self, *, quality: bool) -> Entry | None:
         """The knowledge base's quality-return or 7-day no-reason return policy entry: of the return-policy entries
         of that triage category (a subscription card's refund is one too), the one that best matches the words."""
-        hits = self.index.search("质量问题退货" if quality else "七天无理由退货", k=10)
-        n = self._return_entry(hits, "quality" if quality else None)
-        return self.entries[hits[n].entry] if n is not None else None
+        if quality not in self._policy_returns:  # the same two searches for every knowledge base version: once
+            hits = self.index.search("质量问题退货" if quality else "七天无理由退货", k=10)
+            n = self._return_entry(hits, "quality" if quality else None)
+            self._policy_returns[quality] = self.entries[hits[n].entry] if n is not None else None
+        return self._policy_returns[quality]
 
     def _return_entry(self, hits: list[Hit], category: str | None) -> int | None:
         """The position of the first return-policy candidate of this triage category (None: the no-reason one)."""
