@@ -204,6 +204,8 @@ class Understanding:
     emotion: Emotion
     slots: Slots
     resolved: bool = False  # an elliptical follow-up, asked as the topic with its slot changed (``query``)
+    # "已经发货了呢" after the address or cancel answer: the same request again, for a shipped order
+    same_request: bool = False
 
 
 @dataclass
@@ -766,6 +768,7 @@ class Assistant:
             # A message read as the previous question with something changed: the classifier, which read it alone,
             # does not veto the entry the conversation chose.
             resolved=resolved is not None or same_request,
+            same_request=same_request,
             hits=hits,
             intent=intent,
             intent_probability=p,
@@ -882,7 +885,9 @@ class Assistant:
         confident = u.entry is not None and u.confidence >= self.threshold
         veto = OUT_OF_SCOPE_VETO if u.intent == OUT_OF_SCOPE else VETO
         # A resolved follow-up was chosen for the slot it changes; the classifier only read the rewritten question.
-        resolved_ok = u.resolved and u.intent != OUT_OF_SCOPE
+        # "已经发货了怎么办" after the cancel answer reads as nothing alone (out of scope to the classifier), but the
+        # conversation has chosen the entry whose answer says what to do once shipped.
+        resolved_ok = (u.resolved and u.intent != OUT_OF_SCOPE) or u.same_request
         if (
             confident
             and not resolved_ok
@@ -1096,11 +1101,17 @@ class Assistant:
                     and not _NO_REASON.search(text)
                 )
             else:
+                # The 7-day return, when the customer said the goods are unopened or unwanted, or opened a return
+                # flow ("我要退货") and told of no problem with the goods anywhere in it.
+                in_return_flow = (state.flow or {}).get("name") == "return"
                 applies = (
                     top.intent == "return_policy"
                     and top.category == "quality"
                     and not _PROBLEM_TOLD.search(text)
-                    and bool(_NO_REASON.search(said))
+                    and (
+                        bool(_NO_REASON.search(said))
+                        or (in_return_flow and not problem_before and not _PROBLEM_TOLD.search(said))
+                    )
                 )
             n = self._return_entry(hits, wanted) if applies else None
             if n is None:
