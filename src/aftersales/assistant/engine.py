@@ -95,6 +95,8 @@ _PEOPLE = re.compile(r"人工|客服|有人")
 _TRANSFER = re.compile(r"转人工|找人工|要人工|接人工|叫人工|转接|帮我转|找你们|叫.{0,3}(经理|主管|领导)|负责人|投诉")
 _CANCEL = re.compile(r"^(算了|不用了|取消|不退了|不投诉了|先不了|不需要了)")
 _SKIP = re.compile(r"没有|不知道|不记得|找不到|忘了")
+# A message that asks something (rather than giving what a flow waits for).
+_ASKS = re.compile(r"[?？]|吗|呢|么|怎么|咋|哪|什么|啥|几|多少|多久|能不能|可不可以|是不是|有没有|要不要")
 _SHIPPED_TOLD = re.compile(r"(已经|已|显示|都)(发货|发出|寄出|出库)")
 _HOW_TO_RETURN = re.compile(r"(怎么|如何|怎样|流程|步骤|手续).{0,4}退|退(货|款).{0,4}(怎么|如何|怎样|流程|步骤|手续)")
 FLOW_SUBJECT = {"return": "退货", "complaint": "投诉"}  # what a short question inside a guided flow is about
@@ -1197,6 +1199,8 @@ class Assistant:
                 and not is_handoff_entry(entry)
                 and hit.score >= 0.5 * best.score
                 and not self._names_unknown(u.query, entry)
+                # never the entry of another product ("阿胶块能放多久" then "那开封以后呢" is not the paste's answer)
+                and not (entry.products and u.entry.products and not set(entry.products) & set(u.entry.products))
             ):
                 return entry
         return None
@@ -1325,6 +1329,19 @@ class Assistant:
             elif entry is not None and answer is not None:
                 # A question in the middle of the flow gets its answer; the flow waits.
                 return Reply(f"{answer}\n（{self._prompt(state)}）", "answer", u, entry_key=entry.key)
+            elif _ASKS.search(u.text):
+                # "退货地址在哪" while the flow waits for the order number: a question no entry answers is not ignored
+                # for the prompt; a colleague answers it on the flow's ticket, and the flow still takes the number.
+                return Reply(
+                    f"这个问题我暂时无法准确回答，已请同事跟进（工单 {TICKET}），专员会尽快回复您。"
+                    f"\n（{self._prompt(state)}）",
+                    "handoff",
+                    u,
+                    handoff=True,
+                    handoff_reason="low_confidence",
+                    ticket_kind="return" if state.flow["name"] == "return" else "complaint",
+                    suggestions=[self.entries[h.entry].key for h in u.hits[:3]],
+                )
             else:
                 return Reply(f"没有识别到订单号，{self._prompt(state)}", "flow", u)
         elif awaiting == "description":

@@ -128,7 +128,7 @@ POSITIVE = {
 ANGER = (
     "气死", "愤怒", "垃圾", "骗子", "骗人", "黑心", "坑人", "太差", "恶心", "滚", "什么破", "差评", "投诉你们",
     "我要投诉", "欺骗", "忽悠", "再也不", "无良", "混蛋", "他妈", "妈的", "tm", "搞什么", "你们怎么回事", "没人管",
-    "一而再", "忍无可忍", "太过分", "过分", "欺负人", "敷衍", "什么态度", "给个说法", "说法",
+    "有没有人管", "一而再", "忍无可忍", "太过分", "过分", "欺负人", "敷衍", "什么态度", "给个说法", "说法",
     "还想不想做", "想不想干", "不想干了", "好骗", "当傻子", "第三次了", "多少次了",
     # "说了几次了", not "我买了好几次了" (a loyal customer, not an angry one).
     "说了几次", "问了几次", "催了几次", "找了几次", "打了几次", "反映了几次", "联系了几次", "几次了还",
@@ -240,6 +240,12 @@ _TOLD_SIGNS = re.compile(
     r"(跑|上)了?[^，。,.!！？?]{0,2}?(好几|几|[两三四五六七八九十]|\d{1,2})(趟|次|回)厕所"
     r"|月经[^，。,.!！？?]{0,4}?(不干净|不停|没停|没断|量多|量大|变多|紊乱|乱了)"
 )
+# "吃了几天固元膏 今天量血压180了", "喝了以后血糖一下子升上去了": a measured sign (blood pressure, sugar, heart rate)
+# that changed after the product was taken ("我妈高血压能吃吗" names a condition, nothing measured or changed).
+_VITAL_AFTER_TAKING = re.compile(
+    r"(吃|喝|服用)[^，。,.!！？?]{0,8}?(了|完|后|以后|之后)[^。.!！？?]{0,16}?(血压|血糖|血钙|心率|心跳)"
+    r"[^，。,.!！？?]{0,4}?(\d{2,3}|升|飙|涨|蹿|高了|上来|上去|降|低了|快了|不正常|不稳)"
+)
 # "得了肾结石", "长了湿疹", "引起了皮炎": an illness the customer now has (with the product named elsewhere).
 _GOT_ILL = re.compile(
     r"(得了|患了|长了|染上|引起了|导致了|弄得|搞得)[^，。,.!！？?]{0,4}?(结石|炎|过敏|湿疹|哮喘|溃疡|病了)"
@@ -288,6 +294,7 @@ def detect_risks(text: str) -> list[Risk]:
             or _CHILD_SPOILED.search(lowered)
             or _GOT_ILL.search(lowered)
             or _TOLD_SIGNS.search(lowered)
+            or _VITAL_AFTER_TAKING.search(lowered)
         )
         if (
             match

@@ -403,6 +403,11 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("态度差", "态度很差", "态度不好", "态度恶劣", "扔门口", "扔在门口", "丢门口", "丢在门口", "扔楼下", "扔在楼下"),
     # Visiting a farm or a factory: no entry offers it unless it says so.
     ("参观", "实地考察"),
+    # What the goods contain or do that an answer must name to answer for it ("一块多少大卡", "喂奶期间吃会不会回奶",
+    # "瓶底有白色沉淀").
+    ("热量", "多少大卡", "卡路里", "千卡", "kcal"),
+    ("回奶", "退奶"),
+    ("沉淀", "絮状"),
     # A herd's vaccination or health records: no entry offers them unless it says so (a trace code shows the farm).
     ("疫苗", "防疫", "免疫记录"),
     # Made to order: no entry offers it unless it says so.
@@ -597,11 +602,35 @@ _ASKED_FACT_PATTERNS: tuple[tuple[str, str], ...] = (
     # catalogue's storage line does not make, unless the answer speaks of exactly that.
     (
         (
-            r"(没放冰箱|没放进冰箱|没冷藏|没有冷藏|忘了?放冰箱|忘了冷藏|常温(下)?放了|放(在)?(桌|台面|外面|厨房|车里)"
-            r"|驿站|快递柜|暴晒|晒着|没空调)"
+            r"(没放冰箱|没放进冰箱|没冷藏|没有冷藏|忘了?放冰箱|忘了冷藏|常温(下)?放了|放(在)?(桌|台面|外面|厨房)"
+            r"|驿站|快递柜)"
             r"[^？?]{0,40}(还能|能不能|可以|还可以).{0,3}(吃|喝|用)"
         ),
         r"常温|室温|没(有)?冷藏|未冷藏|忘(了)?(放|冷藏)",
+    ),
+    # ... and left in the heat ("夏天软糖放车里化了 还能吃不"): an answer that speaks of heat answers it.
+    (
+        r"(放(在)?车里|车上|暴晒|晒着|没空调)[^？?]{0,40}(还能|能不能|可以|还可以).{0,3}(吃|喝|用)",
+        r"常温|室温|高温|受热|遇热|暴晒",
+    ),
+    # How long once opened ("氨糖钙片开瓶以后几个月内要吃完"): only an answer that gives a period after opening.
+    (
+        r"(?<![没未不])开(封|瓶|盖|启|袋|了)[^，。,.!！？?]{0,10}?(多久|几天|几个月|多长时间|多少天|放多久|能放几)",
+        (
+            r"(开(封|瓶|启|袋|盖)|打开|拆开|拆封)[^。]{0,40}?(\d+\s*(天|周|个月|月|小时)|[一两三四五六七八九十半]+\s*(天|周|个月|月|年)"
+            r"|当天|尽快|一次喝完|期限内)"
+        ),
+    ),
+    # How much cheaper ("周期购的专属价比平时便宜多少"): only an answer that gives the amount.
+    (
+        r"(便宜|优惠|省|少)(了)?多少|打几折|几折|多少折",
+        r"\d+(\.\d+)?\s*(折|元|%)|[一二三四五六七八九]折|减\s*\d",
+    ),
+    # The customer's own level or points ("那我现在是什么等级"): their account, which no answer holds.
+    (
+        r"我(现在|目前)?(是|在)?(什么|啥|哪个|哪一)(等级|级别|级)|我的(会员)?(等级|级别)(是)?(什么|啥|多少)"
+        r"|我(现在|还)?(有|剩)多少积分|我的积分(还)?(有|剩)?多少",
+        r"(?!)",
     ),
     # The facets of a policy a customer asks about one by one ("积分会过期吗", "消费多少升银卡", "分几期"): the
     # membership or payment entry answers only the facets its answer speaks of.
