@@ -19,7 +19,13 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from aftersales.assistant import followup, tools
-from aftersales.assistant.intent import OUT_OF_SCOPE, IntentClassifier, held_out_probabilities, labelled_examples
+from aftersales.assistant.intent import (
+    OUT_OF_SCOPE,
+    IntentClassifier,
+    held_out_probabilities,
+    labelled_examples,
+    text_fold,
+)
 from aftersales.assistant.knowledge import Entry, ProductFacts, render_answer
 from aftersales.assistant.retrieval import EntryIndex, FaqIndex, Hit
 from aftersales.assistant.signals import (
@@ -52,6 +58,8 @@ INTENT_WEIGHT = 0.5  # chosen on a split of the starter packs (last phrasing hel
 RISK_TAGS = frozenset({"风险", "risk"})
 ENTRY_MODEL_MAX = 3000  # above this many entries the per-entry classifier costs more than it brings
 ENTRY_MODEL_WEIGHT = 0.5
+# Confidence folds by the phrasing's text (False: by position, the baseline of benchmarks/assistant_churn.py).
+FOLDS_BY_TEXT = True
 FOLD_EXCLUDE = True
 # Triage categories of a problem with the goods themselves: a return asked about after one is a quality return.
 PROBLEM_CATEGORIES = frozenset({"quality", "packaging_damage", "wrong_or_missing_item", "cold_chain"})
@@ -403,13 +411,16 @@ class Assistant:
             picked = np.sort(rng.choice(picked, size=samples, replace=False))
         texts = [self.index.doc_text[d] for d in picked] + [t for t, _ in examples]
         labels = [self.entries[int(self.index.doc_entry[d])].intent for d in picked] + [i for _, i in examples]
-        classes, held_out = held_out_probabilities(texts, labels)
+        classes, held_out = held_out_probabilities(texts, labels, by_text=FOLDS_BY_TEXT)
         folds = 3
+        # A phrasing's fold follows from its text, not its position: adding a phrasing to one entry moves no other
+        # phrasing to another fold, so an edit to the knowledge base changes little beyond what it touches.
+        fold_of = [text_fold(t, folds) if FOLDS_BY_TEXT else n % folds for n, t in enumerate(texts)]
         fold_models: list[EntryClassifier | None] = []
         fold_indices: list[EntryIndex] = []
         fold_docs: list[np.ndarray] = []
         for k in range(folds):
-            left_out = {int(d) for n, d in enumerate(picked) if n % folds == k}
+            left_out = {int(d) for n, d in enumerate(picked) if fold_of[n] == k}
             fold_docs.append(np.asarray(sorted(left_out), dtype=np.int64))
             if self.entry_model is None:
                 fold_models.append(None)
@@ -426,16 +437,16 @@ class Assistant:
         for n, text in enumerate(texts):
             probs = dict(zip(classes, held_out[n], strict=True))
             tokens = self.index.tokenizer(text)
-            model = fold_models[n % folds] if n < len(picked) else self.entry_model
+            model = fold_models[fold_of[n]] if n < len(picked) else self.entry_model
             doc = int(picked[n]) if n < len(picked) else None
             # A third of the phrasings is left out of every model at once, as CV and real traffic do (a question
             # rarely has a stored twin); leaving out only the phrasing itself made BM25's top look safer than it is.
             raw = self.index.search(
-                text, k=20, tokens=tokens, exclude_doc=doc, exclude_docs=fold_docs[n % folds] if FOLD_EXCLUDE else None
+                text, k=20, tokens=tokens, exclude_doc=doc, exclude_docs=fold_docs[fold_of[n]] if FOLD_EXCLUDE else None
             )
             svm = model.scores_for(text, raw) if model is not None and raw else []
             right = int(self.index.doc_entry[doc]) if doc is not None else None
-            index = fold_indices[n % folds] if doc is not None and fold_indices else self.entry_index
+            index = fold_indices[fold_of[n]] if doc is not None and fold_indices else self.entry_index
             entry_scores = index.scores(tokens) if index is not None else np.zeros(len(self.entries))
             asked.append((text, probs, raw, svm, right, entry_scores))
         if self.entry_model is not None and RANKER:
