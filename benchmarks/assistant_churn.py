@@ -72,7 +72,8 @@ def main() -> None:
         text_m, text_all = medians[True]
         pos_m, pos_all = medians[False]
         ratio = f"{text_m / pos_m:.2f}" if pos_m else "-"
-        print(f"{pack:9}{len(cases):9}{text_m:>14} {str(text_all):>11}{pos_m:>12} {str(pos_all):>11}{ratio:>7}", flush=True)
+        row = f"{pack:9}{len(cases):9}{text_m:>14} {text_all!s:>11}{pos_m:>12} {pos_all!s:>11}{ratio:>7}"
+        print(row, flush=True)
 
 
 if __name__ == "__main__":

@@ -114,3 +114,23 @@ def test_a_follow_up_never_moves_to_another_products_entry(ask_pack):
     # The block's answer says "拆开的小块…尽快吃完"; before, the paste's entry (another product) answered.
     reply = ask_pack("tonic", "阿胶块能放多久", "那开封以后呢")
     assert reply.entry_key == "tonic-fact-block"
+
+
+@pytest.mark.parametrize("pack", ["calcium", "tonic"])
+@pytest.mark.parametrize("text", ["退货运费谁出", "退货的运费谁出"])
+def test_return_shipping_alone_is_the_seven_day_returns(ask_pack, pack, text):
+    # The two return policies lead; with no problem told their closeness is not doubt (before: handed over).
+    reply = ask_pack(pack, text)
+    assert reply.entry_key == f"{pack}-policy-no-reason-return" and not reply.handoff
+
+
+def test_return_shipping_after_a_problem_is_the_quality_returns(ask_pack):
+    assert ask_pack("tonic", "质量问题退货运费谁出").entry_key == "tonic-policy-quality-return"
+
+
+def test_a_plain_question_gets_no_apology_and_an_apology_is_not_doubled(ask_pack):
+    # "退货" scores -1 in the review-trained lexicon: a how-to question is not a grievance.
+    assert not ask_pack("tonic", "退货运费谁出").text.startswith("抱歉")
+    mould = ask_pack("tonic", "阿胶糕收到就坏了 发霉了")
+    assert mould.entry_key == "tonic-quality-mold"
+    assert mould.text.count("抱歉") == 1  # the answer's own "非常抱歉", not "抱歉让您遇到这样的情况。" before it

@@ -103,6 +103,7 @@ _PEOPLE = re.compile(r"人工|客服|有人")
 _TRANSFER = re.compile(r"转人工|找人工|要人工|接人工|叫人工|转接|帮我转|找你们|叫.{0,3}(经理|主管|领导)|负责人|投诉")
 _CANCEL = re.compile(r"^(算了|不用了|取消|不退了|不投诉了|先不了|不需要了)")
 _SKIP = re.compile(r"没有|不知道|不记得|找不到|忘了")
+_APOLOGY = ("抱歉", "很抱歉", "非常抱歉", "十分抱歉", "对不起", "真抱歉", "实在抱歉")
 # A message that asks something (rather than giving what a flow waits for).
 _ASKS = re.compile(r"[?？]|吗|呢|么|怎么|咋|哪|什么|啥|几|多少|多久|能不能|可不可以|是不是|有没有|要不要")
 _SHIPPED_TOLD = re.compile(r"(已经|已|显示|都)(发货|发出|寄出|出库)")
@@ -765,8 +766,13 @@ class Assistant:
         # ``givable``); the next valid hit takes its place.
         valid = [h for h in hits if givable(self.entries[h.entry], ctx.today)]
         if len(valid) != len(hits):
+            expired_top = self.entries[hits[0].entry] if hits and hits[0] not in valid else None
             hits = valid
             confidence = self._confidence_of(hits, probs)
+            if expired_top is not None and hits and self.entries[hits[0].entry].intent != expired_top.intent:
+                # "双十一有什么活动" after the promotion ended: another promotion may take its place, but an entry
+                # of another kind (the points rule) answers a question nobody asked.
+                confidence = min(confidence, self.threshold / 2)
         if hits and len(text.strip()) <= 20:
             hits, confidence = self._return_by_what_was_said(text, hits, probs, confidence, state)
         same_request = False
@@ -1046,7 +1052,12 @@ class Assistant:
             )
             return Reply(text, "smalltalk", u)
         if entry is not None and answer is not None:
-            prefix = DE_ESCALATION.get(u.emotion.label, "") if u.emotion.label in ("urgent", "negative") else ""
+            # An apology where something went wrong ("收到就坏了"), not for one mild word of a plain question ("退货运费
+            # 谁出", "怎么退货": the review-trained lexicon scores 退货 -1).
+            upset = u.emotion.label == "urgent" or (u.emotion.label == "negative" and u.emotion.score <= -2)
+            # ... and not twice: an answer that opens with its own apology ("非常抱歉！发霉的产品…") keeps only that.
+            apologised = answer.lstrip().startswith(_APOLOGY)
+            prefix = DE_ESCALATION.get(u.emotion.label, "") if upset and not apologised else ""
             return Reply(prefix + answer, "answer", u, entry_key=entry.key)
         reason = "missing_fact" if entry is not None else "low_confidence"
         return Reply(
@@ -1135,6 +1146,22 @@ class Assistant:
             # chosen by the problem.
             if wanted == "quality" and probs.get("return_policy", 0.0) + probs.get("exchange", 0.0) >= 0.5:
                 confidence = max(confidence, self.threshold)
+        if (
+            len(hits) > 1
+            and {self.entries[h.entry].category for h in hits[:2]} == {None, "quality"}
+            and all(self.entries[h.entry].intent == "return_policy" for h in hits[:2])
+            and not problem_before
+            and not _PROBLEM_TOLD.search(text)
+            and not _PROBLEM_TOLD.search(said)
+            and probs.get("return_policy", 0.0) >= 0.5
+        ):
+            # "退货运费谁出" alone: the two return policies lead and their closeness is not doubt about the question.
+            # With no problem with the goods told, a return is the 7-day one (whose answer also says that a quality
+            # problem is not bound by it).
+            n = self._return_entry(hits, None)
+            if n is not None:
+                hits = _scores_in_order([hits[n], *hits[:n], *hits[n + 1 :]])
+                confidence = max(confidence, self._confidence_of(hits[:5], probs), self.threshold)
         return hits, confidence
 
     def _same_request_once_shipped(
