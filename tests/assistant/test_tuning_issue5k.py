@@ -62,6 +62,8 @@ def test_a_measured_sign_that_changed_after_taking_is_a_risk(ask_pack):
         ("calcium", ("会员有什么好处", "那我现在是什么等级")),
         # sediment in the kids' liquid calcium: no calcium answer speaks of it
         ("calcium", ("液体钙瓶底有白色沉淀 是坏了吗 摇一摇就散了",)),
+        # a number of calories: no answer gives one
+        ("tonic", ("阿胶糕一块多少大卡 在减肥",)),
     ],
 )
 def test_a_facet_no_answer_gives_goes_to_a_person(ask_pack, pack, messages):
@@ -76,6 +78,7 @@ def test_a_facet_no_answer_gives_goes_to_a_person(ask_pack, pack, messages):
         ("calcium", "儿童液体钙开封后能放多久", "calcium-fact-kids-liquid"),  # "开封后1个月内用完"
         ("calcium", "孕妇钙没开封能放多久", "calcium-fact-pregnant"),  # unopened: the shelf life answers
         ("tonic", "口服液瓶底有沉淀正常吗", "tonic-info-sediment"),
+        ("tonic", "阿胶糕热量高不高 吃多了会长胖吧", "tonic-usage-cake-daily"),  # asks no number
         # left in a hot car: the answer about heat answers it (the fridge rule wanted "常温" and handed it over)
         ("calcium", "夏天软糖放车里化了 粘在一起了还能吃不", "calcium-storage-gummy-stuck"),
     ],

@@ -403,10 +403,7 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("态度差", "态度很差", "态度不好", "态度恶劣", "扔门口", "扔在门口", "丢门口", "丢在门口", "扔楼下", "扔在楼下"),
     # Visiting a farm or a factory: no entry offers it unless it says so.
     ("参观", "实地考察"),
-    # What the goods contain or do that an answer must name to answer for it ("一块多少大卡", "喂奶期间吃会不会回奶",
-    # "瓶底有白色沉淀").
-    ("热量", "多少大卡", "卡路里", "千卡", "kcal"),
-    ("回奶", "退奶"),
+    # Sediment in a bottle ("瓶底有白色沉淀"): only an entry that speaks of it.
     ("沉淀", "絮状"),
     # A herd's vaccination or health records: no entry offers them unless it says so (a trace code shows the farm).
     ("疫苗", "防疫", "免疫记录"),
@@ -620,6 +617,11 @@ _ASKED_FACT_PATTERNS: tuple[tuple[str, str], ...] = (
             r"(开(封|瓶|启|袋|盖)|打开|拆开|拆封)[^。]{0,40}?(\d+\s*(天|周|个月|月|小时)|[一两三四五六七八九十半]+\s*(天|周|个月|月|年)"
             r"|当天|尽快|一次喝完|期限内)"
         ),
+    ),
+    # The calories of a portion ("阿胶糕一块多少大卡"): only an answer that gives a number ("热量高不高" is answered).
+    (
+        r"多少(大卡|卡路里|千卡|热量|卡)|热量(是|有)?多少|(大卡|卡路里|千卡)(是|有)?多少",
+        r"\d+\s*(千卡|大卡|kcal|千焦|kj|卡)",
     ),
     # How much cheaper ("周期购的专属价比平时便宜多少"): only an answer that gives the amount.
     (
