@@ -234,3 +234,48 @@ def test_no_shipped_fact_answer_doubles_the_day_unit(pack):
         assert rendered, "every food pack has shelf-life answers"
     for text in rendered:
         assert text is not None and "天天" not in text.replace("夏天天热", ""), text
+
+
+def test_agreement_command_scores_both_labellings_and_checks_the_alignment(tmp_path):
+    from aftersales.cli import app
+
+    fixtures = Path(__file__).with_name("fixtures")
+    (tmp_path / "mini.v3.jsonl").write_text(
+        '{"text": "能开增值税发票吗", "expected_key": "invoice", "expect_handoff": false, "risk": false}\n'
+        '{"text": "怎么开发票", "expected_key": "membership", "expect_handoff": false, "risk": false}\n',
+        "utf-8",
+    )
+    (tmp_path / "second").mkdir()
+    second = tmp_path / "second" / "mini.v3.jsonl"
+    # the second annotator agrees on the first row and labels the second one the invoice entry too
+    second.write_text(
+        '{"id": 1, "expected_key": "invoice", "expect_handoff": false, "risk": false, "also_ok": []}\n'
+        '{"id": 2, "expected_key": "invoice", "expect_handoff": false, "risk": false, "also_ok": []}\n',
+        "utf-8",
+    )
+    args = ["assistant", "agreement", "--packs-dir", str(fixtures), "--eval-dir", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    cells = next(r for r in result.output.splitlines() if r.startswith("mini")).split()
+    # rows, same label, same kind, overlap, kappa, accuracy under the first labels, under the second
+    assert cells[1:4] == ["2", "50.0%", "100.0%"]
+    assert cells[6:8] == ["50.0%", "100.0%"]
+    assert "1/1" in result.output  # right on the one row where they agree
+    second.write_text('{"id": 1, "expected_key": "invoice", "expect_handoff": false, "risk": false}\n', "utf-8")
+    misaligned = CliRunner().invoke(app, args)
+    assert misaligned.exit_code == 2 and "one row per case" in misaligned.output
+    second.unlink()
+    assert CliRunner().invoke(app, args).exit_code == 2  # no second labels anywhere
+
+
+def test_the_shipped_second_labels_align_with_their_sets():
+    from aftersales.assistant import evaluate as ev
+
+    for set_name, packs in ev.eval_sets().items():
+        for pack in packs:
+            second = ev.second_labels(pack, set_name)
+            if second is None:
+                continue
+            keys = {e.key for e in load_pack(pack)} | {None}
+            assert len(second) == len(ev.load_cases(pack, None, set_name)), (pack, set_name)
+            assert all(r["expected_key"] in keys and set(r.get("also_ok") or []) <= keys for r in second), pack

@@ -114,6 +114,42 @@ def cv_cmd(
     typer.echo(ev.format_pack_reports(reports))
 
 
+@app.command("agreement")
+def agreement_cmd(
+    pack: list[str] = typer.Option(None, "--pack", help="pack to evaluate (repeatable); default all shipped"),
+    packs_dir: Path = typer.Option(None, "--packs-dir", help="read knowledge packs from this folder instead"),
+    eval_dir: Path = typer.Option(None, "--eval-dir", help="read held-out questions from this folder instead"),
+) -> None:
+    """The held-out sets labelled twice (``eval/second/<pack>.<set>.jsonl``, a second annotator who worked blind):
+    how often the two labellings agree, Cohen's kappa, and the assistant's accuracy under each, where they agree,
+    and under either. Aggregates only, like ``eval``."""
+    names = list(pack) if pack else ev.pack_names(packs_dir)
+    built: dict[str, ev.Assistant] = {}
+    shown = 0
+    for set_name, set_packs in ev.eval_sets(eval_dir).items():
+        reports = []
+        for name in [p for p in names if p in set_packs]:
+            if ev.second_labels(name, set_name, eval_dir) is None:
+                continue
+            if name not in built:
+                built[name] = ev.build_assistant(name, packs_dir)[0]
+            try:
+                report = ev.agreement(built[name], name, set_name, eval_dir)
+            except ValueError as exc:
+                typer.secho(str(exc), fg="red", err=True)
+                raise typer.Exit(2) from exc
+            if report is not None:
+                reports.append(report)
+        if reports:
+            typer.echo(f"set {set_name}: first labels (the set's author) beside a second annotator's")
+            typer.echo(ev.format_agreement(reports))
+            typer.echo("")
+            shown += 1
+    if not shown:
+        typer.secho("no held-out set has second labels", fg="red", err=True)
+        raise typer.Exit(2)
+
+
 @app.command("public-eval")
 def public_eval_cmd(
     data: Path = typer.Option(ev.DEFAULT_DATA, "--data", help="folder of the public evaluation data"),

@@ -359,6 +359,122 @@ def format_pack_reports(reports: Sequence[PackReport], show_errors: bool = False
     return "\n".join(lines)
 
 
+# ---------------------------------------------------------------- a second annotator's labels
+
+
+@dataclass
+class AgreementReport:
+    """A held-out set labelled twice, by its author and by a second annotator working blind (neither saw the
+    assistant's replies): how often they agree, and the assistant's accuracy under each. Aggregates only."""
+
+    pack: str
+    set_name: str
+    rows: int = 0
+    same_label: int = 0  # the same expected answer (entry or person) and the same handoff flag
+    same_kind: int = 0  # both an entry, or both a person
+    overlap: int = 0  # the accepted answers (expected plus also_ok) of the two share one
+    kappa: float = 0.0  # Cohen's kappa on the label (expected answer and handoff flag), as same_label
+    correct_first: int = 0
+    correct_second: int = 0
+    agreed_correct: int = 0  # on the rows with the same label
+    correct_either: int = 0
+
+
+def second_labels(pack: str, set_name: str = "v3", directory: Path | None = None) -> list[dict[str, Any]] | None:
+    """The second annotator's labels of a held-out set (``eval/second/<pack>.<set>.jsonl``: one JSON object per
+    row of the set, in its order, with ``id``, ``expected_key``, ``expect_handoff``, ``risk``, ``also_ok``), or
+    None when the set has none."""
+    name = f"{pack}.jsonl" if set_name == "v1" else f"{pack}.{set_name}.jsonl"
+    folder: Traversable = directory if directory is not None else resources.files("aftersales.assistant") / "eval"
+    item = folder.joinpath("second").joinpath(name)
+    if not item.is_file():
+        return None
+    rows = []
+    for n, line in enumerate(item.read_text("utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except ValueError as exc:
+                raise ValueError(f"eval/second/{name} line {n}: {exc}") from exc
+    return rows
+
+
+def agreement(
+    assistant: Assistant, pack: str, set_name: str = "v3", directory: Path | None = None
+) -> AgreementReport | None:
+    """The assistant's replies to a held-out set scored under both annotators' labels (None: no second labels)."""
+    from sklearn.metrics import cohen_kappa_score
+
+    second = second_labels(pack, set_name, directory)
+    if second is None:
+        return None
+    first = load_cases(pack, directory, set_name)
+    if len(second) != len(first) or [r.get("id") for r in second] != list(range(1, len(first) + 1)):
+        raise ValueError(f"eval/second/{pack}.{set_name}.jsonl: one row per case of the set, ids 1..{len(first)}")
+    report = AgreementReport(pack, set_name)
+    ctx = CustomerContext(today=EVAL_DAY, catalogue=demo_catalogue(pack))
+    a_labels, b_labels = [], []
+    for case, row in zip(first, second, strict=True):
+        other = Case(
+            case.text,
+            row.get("expected_key"),
+            bool(row.get("expect_handoff")),
+            bool(row.get("risk")),
+            case.context,
+            list(row.get("also_ok") or []),
+        )
+        state = DialogueState()
+        for earlier in case.context:
+            assistant.respond(state, earlier, ctx)
+        reply = assistant.respond(state, case.text, ctx)
+        ok_first, ok_second = is_correct(case, reply), is_correct(other, reply)
+        same = case.expected_key == other.expected_key and case.expect_handoff == other.expect_handoff
+        report.rows += 1
+        report.same_label += same
+        report.same_kind += (case.expected_key is None) == (other.expected_key is None)
+        report.overlap += bool({case.expected_key, *case.also_ok} & {other.expected_key, *other.also_ok})
+        report.correct_first += ok_first
+        report.correct_second += ok_second
+        report.correct_either += ok_first or ok_second
+        report.agreed_correct += same and ok_first
+        a_labels.append(f"{case.expected_key or '<person>'}{'+handoff' if case.expect_handoff else ''}")
+        b_labels.append(f"{other.expected_key or '<person>'}{'+handoff' if other.expect_handoff else ''}")
+    report.kappa = float(cohen_kappa_score(a_labels, b_labels)) if report.rows else 0.0
+    return report
+
+
+def format_agreement(reports: Sequence[AgreementReport]) -> str:
+    def pct(a: int, b: int) -> str:
+        return f"{a / b:.1%}" if b else "-"
+
+    lines = [
+        f"{'pack':<10}{'rows':>5}{'same label':>12}{'same kind':>11}{'overlap':>9}{'kappa':>7}"
+        f"{'acc. 1st':>10}{'acc. 2nd':>10}{'acc. where they agree':>24}{'acc. either':>13}"
+    ]
+    total = AgreementReport("overall", "")
+    for r in reports:
+        lines.append(
+            f"{r.pack:<10}{r.rows:>5}{pct(r.same_label, r.rows):>12}{pct(r.same_kind, r.rows):>11}"
+            f"{pct(r.overlap, r.rows):>9}{r.kappa:>7.2f}{pct(r.correct_first, r.rows):>10}"
+            f"{pct(r.correct_second, r.rows):>10}"
+            f"{f'{r.agreed_correct}/{r.same_label} = {pct(r.agreed_correct, r.same_label)}':>24}"
+            f"{pct(r.correct_either, r.rows):>13}"
+        )
+        for name in ("rows", "same_label", "same_kind", "overlap", "correct_first", "correct_second"):
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+        total.agreed_correct += r.agreed_correct
+        total.correct_either += r.correct_either
+    if len(reports) > 1:
+        t = total
+        lines.append(
+            f"{'overall':<10}{t.rows:>5}{pct(t.same_label, t.rows):>12}{pct(t.same_kind, t.rows):>11}"
+            f"{pct(t.overlap, t.rows):>9}{'':>7}{pct(t.correct_first, t.rows):>10}{pct(t.correct_second, t.rows):>10}"
+            f"{f'{t.agreed_correct}/{t.same_label} = {pct(t.agreed_correct, t.same_label)}':>24}"
+            f"{pct(t.correct_either, t.rows):>13}"
+        )
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- public data: ATEC FAQ retrieval
 
 
