@@ -26,20 +26,13 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from aftersales.assistant import engine  # noqa: E402
 from aftersales.assistant import evaluate as ev  # noqa: E402
-from aftersales.assistant.engine import Assistant, CustomerContext, DialogueState  # noqa: E402
+from aftersales.assistant.engine import Assistant, CustomerContext  # noqa: E402
 from aftersales.assistant.knowledge import Entry, load_pack  # noqa: E402
 
 
 def replies(assistant: Assistant, pack: str, cases: list[ev.Case]) -> list[tuple[str | None, bool]]:
     ctx = CustomerContext(today=ev.EVAL_DAY, catalogue=ev.demo_catalogue(pack))
-    out = []
-    for case in cases:
-        state = DialogueState()
-        for earlier in case.context:
-            assistant.respond(state, earlier, ctx)
-        reply = assistant.respond(state, case.text, ctx)
-        out.append((reply.entry_key, reply.handoff))
-    return out
+    return [(reply.entry_key, reply.handoff) for reply, _ in (ev.ask_case(assistant, case, ctx) for case in cases)]
 
 
 def edited(entries: list[Entry], n: int) -> list[Entry]:

@@ -103,7 +103,7 @@ _PEOPLE = re.compile(r"人工|客服|有人")
 _TRANSFER = re.compile(r"转人工|找人工|要人工|接人工|叫人工|转接|帮我转|找你们|叫.{0,3}(经理|主管|领导)|负责人|投诉")
 _CANCEL = re.compile(r"^(算了|不用了|取消|不退了|不投诉了|先不了|不需要了)")
 _SKIP = re.compile(r"没有|不知道|不记得|找不到|忘了")
-_APOLOGY = ("抱歉", "很抱歉", "非常抱歉", "十分抱歉", "对不起", "真抱歉", "实在抱歉")
+_APOLOGY = re.compile(r"^\s*((很|非常|十分|真|实在)?抱歉|对不起)")
 # A message that asks something (rather than giving what a flow waits for).
 _ASKS = re.compile(r"[?？]|吗|呢|么|怎么|咋|哪|什么|啥|几|多少|多久|能不能|可不可以|是不是|有没有|要不要")
 _SHIPPED_TOLD = re.compile(r"(已经|已|显示|都)(发货|发出|寄出|出库)")
@@ -1056,7 +1056,7 @@ class Assistant:
             # 谁出", "怎么退货": the review-trained lexicon scores 退货 -1).
             upset = u.emotion.label == "urgent" or (u.emotion.label == "negative" and u.emotion.score <= -2)
             # ... and not twice: an answer that opens with its own apology ("非常抱歉！发霉的产品…") keeps only that.
-            apologised = answer.lstrip().startswith(_APOLOGY)
+            apologised = bool(_APOLOGY.match(answer))
             prefix = DE_ESCALATION.get(u.emotion.label, "") if upset and not apologised else ""
             return Reply(prefix + answer, "answer", u, entry_key=entry.key)
         reason = "missing_fact" if entry is not None else "low_confidence"
@@ -1140,7 +1140,7 @@ class Assistant:
             n = self._return_entry(hits, wanted) if applies else None
             if n is None:
                 continue
-            hits = _scores_in_order([hits[n], *hits[:n], *hits[n + 1 :]])
+            hits = _first(hits, n)
             confidence = max(confidence, self._confidence_of(hits[:5], probs))
             # After a problem told, the intent model hearing a return question is evidence enough: the entry was
             # chosen by the problem.
@@ -1160,7 +1160,7 @@ class Assistant:
             # problem is not bound by it).
             n = self._return_entry(hits, None)
             if n is not None:
-                hits = _scores_in_order([hits[n], *hits[:n], *hits[n + 1 :]])
+                hits = _first(hits, n)
                 confidence = max(confidence, self._confidence_of(hits[:5], probs), self.threshold)
         return hits, confidence
 
@@ -1186,7 +1186,7 @@ class Assistant:
             doc = int(np.flatnonzero(self.index.doc_entry == index)[0])
             hits = [Hit(entry=index, score=hits[0].score, doc=doc, overlap=0.0), *hits]
             n = 0
-        hits = _scores_in_order([hits[n], *hits[:n], *hits[n + 1 :]])[:5]
+        hits = _first(hits, n)[:5]
         return hits, max(confidence, self._confidence_of(hits[:5], probs), self.threshold), True
 
     def _problem_before(self, state: DialogueState) -> bool:
@@ -1416,6 +1416,11 @@ class Assistant:
             flow_result=result,
             ticket_kind="return" if name == "return" else "complaint",
         )
+
+
+def _first(hits: list[Hit], n: int) -> list[Hit]:
+    """Candidate n moved to the front (deliberately, by the conversation), the ranker's scores kept in order."""
+    return _scores_in_order([hits[n], *hits[:n], *hits[n + 1 :]])
 
 
 def _scores_in_order(hits: list[Hit]) -> list[Hit]:

@@ -209,17 +209,24 @@ def build_assistant(pack: str, packs_dir: Path | None = None) -> tuple[Assistant
     return Assistant(entries), len(entries), time.perf_counter() - started
 
 
+def ask_case(assistant: Assistant, case: Case, ctx: CustomerContext) -> tuple[Reply, float]:
+    """A case asked in a fresh conversation: its ``context`` first, then its text; the reply to the text and the
+    milliseconds that reply took."""
+    state = DialogueState()
+    for earlier in case.context:
+        assistant.respond(state, earlier, ctx)
+    t0 = time.perf_counter()
+    reply = assistant.respond(state, case.text, ctx)
+    return reply, (time.perf_counter() - t0) * 1000
+
+
 def evaluate_cases(assistant: Assistant, pack: str, cases: Sequence[Case], set_name: str = "v1") -> PackReport:
     report = PackReport(pack, set_name=set_name)
     report.entries = len(assistant.entries)
     ctx = CustomerContext(today=EVAL_DAY, catalogue=demo_catalogue(pack))
     for case in cases:
-        state = DialogueState()
-        for earlier in case.context:
-            assistant.respond(state, earlier, ctx)
-        t0 = time.perf_counter()
-        reply = assistant.respond(state, case.text, ctx)
-        report.latencies_ms.append((time.perf_counter() - t0) * 1000)
+        reply, ms = ask_case(assistant, case, ctx)
+        report.latencies_ms.append(ms)
         report.cases += 1
         ok = is_correct(case, reply)
         report.correct += ok
@@ -423,10 +430,7 @@ def agreement(
             case.context,
             list(row.get("also_ok") or []),
         )
-        state = DialogueState()
-        for earlier in case.context:
-            assistant.respond(state, earlier, ctx)
-        reply = assistant.respond(state, case.text, ctx)
+        reply, _ = ask_case(assistant, case, ctx)
         ok_first, ok_second = is_correct(case, reply), is_correct(other, reply)
         same = case.expected_key == other.expected_key and case.expect_handoff == other.expect_handoff
         report.rows += 1
@@ -443,35 +447,32 @@ def agreement(
     return report
 
 
-def format_agreement(reports: Sequence[AgreementReport]) -> str:
-    def pct(a: int, b: int) -> str:
-        return f"{a / b:.1%}" if b else "-"
+def _pct(a: int, b: int) -> str:
+    return f"{a / b:.1%}" if b else "-"
 
+
+def _agreement_line(r: AgreementReport, kappa: str) -> str:
+    agreed = f"{r.agreed_correct}/{r.same_label} = {_pct(r.agreed_correct, r.same_label)}"
+    return (
+        f"{r.pack:<10}{r.rows:>5}{_pct(r.same_label, r.rows):>12}{_pct(r.same_kind, r.rows):>11}"
+        f"{_pct(r.overlap, r.rows):>9}{kappa:>7}{_pct(r.correct_first, r.rows):>10}"
+        f"{_pct(r.correct_second, r.rows):>10}{agreed:>24}{_pct(r.correct_either, r.rows):>13}"
+    )
+
+
+def format_agreement(reports: Sequence[AgreementReport]) -> str:
     lines = [
         f"{'pack':<10}{'rows':>5}{'same label':>12}{'same kind':>11}{'overlap':>9}{'kappa':>7}"
         f"{'acc. 1st':>10}{'acc. 2nd':>10}{'acc. where they agree':>24}{'acc. either':>13}"
     ]
     total = AgreementReport("overall", "")
+    counts = ("rows", "same_label", "same_kind", "overlap", "correct_first", "correct_second", "agreed_correct")
     for r in reports:
-        lines.append(
-            f"{r.pack:<10}{r.rows:>5}{pct(r.same_label, r.rows):>12}{pct(r.same_kind, r.rows):>11}"
-            f"{pct(r.overlap, r.rows):>9}{r.kappa:>7.2f}{pct(r.correct_first, r.rows):>10}"
-            f"{pct(r.correct_second, r.rows):>10}"
-            f"{f'{r.agreed_correct}/{r.same_label} = {pct(r.agreed_correct, r.same_label)}':>24}"
-            f"{pct(r.correct_either, r.rows):>13}"
-        )
-        for name in ("rows", "same_label", "same_kind", "overlap", "correct_first", "correct_second"):
+        lines.append(_agreement_line(r, f"{r.kappa:.2f}"))
+        for name in (*counts, "correct_either"):
             setattr(total, name, getattr(total, name) + getattr(r, name))
-        total.agreed_correct += r.agreed_correct
-        total.correct_either += r.correct_either
     if len(reports) > 1:
-        t = total
-        lines.append(
-            f"{'overall':<10}{t.rows:>5}{pct(t.same_label, t.rows):>12}{pct(t.same_kind, t.rows):>11}"
-            f"{pct(t.overlap, t.rows):>9}{'':>7}{pct(t.correct_first, t.rows):>10}{pct(t.correct_second, t.rows):>10}"
-            f"{f'{t.agreed_correct}/{t.same_label} = {pct(t.agreed_correct, t.same_label)}':>24}"
-            f"{pct(t.correct_either, t.rows):>13}"
-        )
+        lines.append(_agreement_line(total, ""))  # kappa is per pack: the label sets differ
     return "\n".join(lines)
 
 
