@@ -103,6 +103,14 @@ _PEOPLE = re.compile(r"人工|客服|有人")
 _TRANSFER = re.compile(r"转人工|找人工|要人工|接人工|叫人工|转接|帮我转|找你们|叫.{0,3}(经理|主管|领导)|负责人|投诉")
 _CANCEL = re.compile(r"^(算了|不用了|取消|不退了|不投诉了|先不了|不需要了)")
 _SKIP = re.compile(r"没有|不知道|不记得|找不到|忘了")
+# Words of a question that ask rather than name what is asked about ("要", "哪里" in "要拍照吗 拍哪里").
+_ASK_WORDS = frozenset(
+    {
+        "要", "需要", "哪里", "哪", "哪儿", "什么", "啥", "怎么", "怎样", "咋", "能", "能不能", "可以", "可不可以",
+        "谁", "我", "我们", "你们", "你", "是", "是不是", "不", "会", "还", "也", "用", "得", "应该", "一下", "这个",
+        "那个", "吗", "呢", "么",
+    }
+)  # fmt: skip
 _APOLOGY = re.compile(r"^\s*((很|非常|十分|真|实在)?抱歉|对不起)")
 # A message that asks something (rather than giving what a flow waits for).
 _ASKS = re.compile(r"[?？]|吗|呢|么|怎么|咋|哪|什么|啥|几|多少|多久|能不能|可不可以|是不是|有没有|要不要")
@@ -762,6 +770,8 @@ class Assistant:
             hits2, probs2, confidence2 = self._understand_query(joined, text, product2)
             if confidence2 >= self.threshold:
                 query, hits, probs, confidence, follow_up = joined, hits2, probs2, confidence2, True
+        if resolved is None:
+            hits, confidence, follow_up = self._previous_answer_says(text, hits, confidence, state, ctx, follow_up)
         # Valid-from/to: an entry outside its dates is never given (an upcoming promotion is announced as such, see
         # ``givable``); the next valid hit takes its place.
         valid = [h for h in hits if givable(self.entries[h.entry], ctx.today)]
@@ -1118,12 +1128,8 @@ class Assistant:
         for wanted in ("quality", None):  # in this order: the second reads the first one's result
             top = self.entries[hits[0].entry]
             if wanted == "quality":
-                applies = (
-                    problem_before
-                    and top.intent in ("return_policy", "exchange")
-                    and top.category != "quality"
-                    and not _NO_REASON.search(text)
-                )
+                # (also when retrieval already put the quality return first: the problem told still says so)
+                applies = problem_before and top.intent in ("return_policy", "exchange") and not _NO_REASON.search(text)
             else:
                 # The 7-day return, when the customer said the goods are unopened or unwanted, or opened a return
                 # flow ("我要退货") and told of no problem with the goods anywhere in it.
@@ -1179,15 +1185,47 @@ class Assistant:
             or not _SHIPPED_TOLD.search(previous.answer)
         ):
             return hits, confidence, False
-        n = next((i for i, h in enumerate(hits) if self.entries[h.entry] is previous), None)
-        if n is None:
-            # Not among the candidates kept: the previous entry is put first, by its first phrasing.
-            index = self.entries.index(previous)
-            doc = int(np.flatnonzero(self.index.doc_entry == index)[0])
-            hits = [Hit(entry=index, score=hits[0].score, doc=doc, overlap=0.0), *hits]
-            n = 0
-        hits = _first(hits, n)[:5]
+        hits = self._entry_first(hits, previous)
         return hits, max(confidence, self._confidence_of(hits[:5], probs), self.threshold), True
+
+    def _previous_answer_says(
+        self,
+        text: str,
+        hits: list[Hit],
+        confidence: float,
+        state: DialogueState,
+        ctx: CustomerContext,
+        follow_up: bool,
+    ) -> tuple[list[Hit], float, bool]:
+        """ "收到的盒子破了" then "要拍照吗 拍哪里": a short question that names no product and whose every word the
+        previous answer already says ("请拍下外箱、礼盒和破损处的照片") asks about that answer, so the previous entry
+        answers it again, unless the answer found for the message says it too."""
+        previous = self.by_key.get(state.last_entry or "")
+        if (
+            previous is None
+            or len(text.strip()) > 12
+            or is_handoff_entry(previous)
+            # "小孩能吃吗" after a dosage answer names a new person: the follow-up rules answer that
+            or followup.mentions(text.lower(), self._slot_words(ctx.catalogue))
+        ):
+            return hits, confidence, follow_up
+        asked = [w for w in words(text) if w not in _ASK_WORDS and w not in FOLLOW_UP_WORDS]
+        if not any(len(w) >= 2 for w in asked) or not _says_all(previous.answer, asked):
+            return hits, confidence, follow_up
+        top = self.entries[hits[0].entry] if hits else None
+        if confidence >= self.threshold and top is not None and (top is previous or _says_all(top.answer, asked)):
+            return hits, confidence, follow_up
+        return self._entry_first(hits, previous), max(confidence, self.threshold), True
+
+    def _entry_first(self, hits: list[Hit], entry: Entry) -> list[Hit]:
+        """The candidates with this entry first (added by its first phrasing when retrieval did not keep it)."""
+        n = next((i for i, h in enumerate(hits) if self.entries[h.entry] is entry), None)
+        if n is None:
+            index = self.entries.index(entry)
+            doc = int(np.flatnonzero(self.index.doc_entry == index)[0])
+            hits = [Hit(entry=index, score=hits[0].score if hits else 0.0, doc=doc, overlap=0.0), *hits]
+            n = 0
+        return _first(hits, n)[:5]
 
     def _problem_before(self, state: DialogueState) -> bool:
         """Whether the last answer was about a problem with the goods (spoiled, damaged, wrong, warm)."""
@@ -1416,6 +1454,13 @@ class Assistant:
             flow_result=result,
             ticket_kind="return" if name == "return" else "complaint",
         )
+
+
+def _says_all(answer: str, asked: Sequence[str]) -> bool:
+    """Whether an answer says every word asked, character by character ("拍照" in "请拍下……的照片"); an answer
+    that asks for photos ("把照片发给我们") says "拍照"."""
+    said = answer + ("拍照" if "照片" in answer else "")
+    return all(all(c in said for c in w) for w in asked)
 
 
 def _first(hits: list[Hit], n: int) -> list[Hit]:

@@ -383,6 +383,8 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("云闪付",),
     ("礼品卡", "购物卡", "储值卡"),
     ("医保卡", "医保"),
+    ("白条",),
+    ("老百姓大药房", "大参林", "益丰", "一心堂", "海王星辰", "国大药房"),
     ("运费险",),
     ("召回",),
     ("飞机", "登机", "托运", "安检", "高铁"),
@@ -393,6 +395,12 @@ SPECIFICS: tuple[tuple[str, ...], ...] = (
     ("豆浆",),
     ("自提", "自取", "到店取", "门店取货"),
     ("咖啡",),
+    ("玛卡",),
+    ("灵芝",),
+    ("虫草",),
+    ("防晒霜",),
+    # A crack in a block is not frost, mould or damage in transit unless an answer says so.
+    ("裂纹", "裂缝", "开裂", "裂开", "裂了"),
     ("早产",),
     # Bulk purchases for staff: a price for them is a person's to give (an entry on company orders names them).
     ("批发", "发福利", "员工福利"),
@@ -575,7 +583,7 @@ _COURIERS = "|".join(s for group in SPECIFICS[:9] for s in group)
 _ASKED_FACT_PATTERNS: tuple[tuple[str, str], ...] = (
     (r"(什么|哪家|哪个|啥)快递|快递公司|(什么|哪家)物流", _COURIERS),
     (
-        r"退货地址|退回地址|寄回(的|去的)?地址|售后地址|寄到哪(里|儿)|(地址|邮寄地址)(给|发)(我|一下)",
+        r"退货地址|退回地址|寄回(的|去的)?地址|售后地址|寄(回)?到哪(里|儿|个地址|个地方)|寄回哪|(地址|邮寄地址)(给|发)(我|一下)",
         r"[省市区路号]\d|\d+号|地址[:：]",
     ),
     # A calculation for this customer ("帮我算一下我一天吃了多少钙"): a tool or a person does it, not an entry.
@@ -739,6 +747,51 @@ _ASKED_FACT_PATTERNS: tuple[tuple[str, str], ...] = (
     (
         r"(电话|热线|手机号)(号码)?(是)?多少|(客服|售后|门店)(的)?(电话|热线)",
         r"\d{3,4}-?\d{7,8}|400-?\d{3}-?\d{4}|1\d{10}",
+    ),  # How much of a nutrient or of the active part ("每片含多少钙", "阿胶含量是多少", "一块含多少糖"): only a
+    # figure answers; "以包装标签为准" sends the customer to read what they asked us to read.
+    (
+        r"(含|有)(多少|几)(克|毫克|mg|微克)?的?(钙|糖|阿胶|维生素|蛋白|脂肪|钠|热量)"
+        r"|(钙|糖|阿胶|维生素d?|蛋白质?|脂肪)的?(含量|量)(是|有)?(多少|多高|高不高|几)|含(钙|糖)量(是|有)?多少",
+        r"\d+(\.\d+)?\s*(%|克|g|毫克|mg|iu|微克|μg|千卡|kcal|大卡)",
+    ),
+    # From what age ("儿童液体钙几岁可以喝"): only an answer that names an age.
+    (
+        r"几岁|多少岁|什么年龄",
+        r"\d+\s*(岁|周岁|个月)|[一二三四五六七八九十两]+(岁|周岁|个月)",
+    ),
+    # Which days the couriers stop and start again: only an answer that gives the days.
+    (
+        r"几号.{0,4}(停|恢复|截单|放假|开始发)|(停发|恢复发货|截单|停运).{0,6}(几号|哪天|什么时候|时间)",
+        r"(停发|恢复|截单|停运)\S{0,6}\d+月\d+日|\d+月\d+日\S{0,6}(停发|恢复|截单|停运)",
+    ),
+    # A code that will not scan: only an answer that says what to do then.
+    (r"扫不出|扫不了|扫不到|扫了没反应|扫不上|扫码.{0,4}(没反应|失败)", r"查不到|扫不出|看不清|无法识别|扫不了"),
+    # "显示签收了但我没收到": a lost parcel is a case to trace, not a delay.
+    (r"签收.{0,12}(没收到|没有收到|没拿到|没见到|没看到)", r"签收"),
+    # Frozen: only an answer that speaks of the freezer.
+    # ("冷藏还是冷冻" is answered by an answer that says 冷藏.)
+    (r"^(?!.*(冷藏还是冷冻|冷冻还是冷藏)).*(冷冻|冻起来|冰冻|速冻|冻着)", r"冷冻|冻"),
+    # Kept past the advice ("开封一个多月了还没吃完 还能吃吗"): a person weighs the customer's own case.
+    (
+        r"(开封|打开|拆开|开了|放了|忘了放).{0,14}(多月|个月|礼拜|星期|周|\d+天|几天|多天).{0,12}(还能|能不能|可以|还可以)"
+        r".{0,3}(吃|喝|用)",
+        r"超过.{0,8}(不|别|勿)|过了.{0,6}(不|别|勿)|(不建议|请勿|不要)\S{0,6}(再)?(食用|吃|喝)",
+    ),
+    # Additives asked for by name: only an answer that names them.
+    (
+        r"(有没有|有无|含不含|是否含|含有?|加了?|添加|放了).{0,3}(香精|色素|防腐剂|甜味剂|代糖|糖精|添加剂)",
+        r"香精|色素|防腐剂|甜味剂|代糖|糖精|添加剂",
+    ),
+    # An order by the dozens or hundreds for a company: a person quotes it.
+    (
+        r"(\d{2,}|几十|上百|一百|几百|两百)\s*(盒|箱|份|套|件|瓶|罐)",
+        r"(大客户|团购|企业)(专员|顾问|经理)|批量(采购|订购)",
+    ),
+    # What the present is ("会员生日礼物具体是什么", "加赠的是什么"): only an answer that names it.
+    (
+        r"(礼物|礼品|赠品|加赠|赠送|送的)(的)?(具体)?(是|有)?(什么|啥|哪些)|(送|赠|加赠)(的是|些)(什么|啥)"
+        r"|(生日|会员|加赠|赠品).{0,4}(送|赠)(什么|啥)",
+        r"(礼物|礼品|赠品|加赠|赠送|送)(是|为|：|:)|(赠|送)\S{0,4}(一|\d)\S{0,2}(盒|袋|瓶|份|支|罐|个)",
     ),
 )
 ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(

@@ -1,0 +1,82 @@
+"""Round 5l (session 16): the blind dev13 set's classes. A short question about what the previous answer said, and
+facets that a covered topic's answer does not give (an amount, an age, a date, the present, a failed scan, a lost
+parcel, the freezer, the customer's own case past the advice, an additive, a company order), asked in other words
+than the set's."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("question", ["要拍照吗", "需要拍照吗", "要拍照吗 拍哪里"])
+def test_a_short_question_about_the_previous_answer_gets_that_answer(ask_pack, question):
+    # The damage answer asks for photos ("请拍下外箱、礼盒和破损处的照片"): before, "要拍照吗" alone was handed
+    # over (confidence 0.10-0.14), and "需要拍照吗" got the entry on how long to take it.
+    reply = ask_pack("tonic", "外盒压坏了", question)
+    assert reply.entry_key == "tonic-packaging-damage" and not reply.handoff
+
+
+def test_a_short_question_the_previous_answer_does_not_speak_of_is_not_bent_to_it(ask_pack):
+    reply = ask_pack("tonic", "外盒压坏了", "你们老板是谁")
+    assert reply.handoff and reply.entry_key is None
+
+
+def test_a_new_person_after_a_dosage_answer_is_still_the_follow_up_rules(ask_pack):
+    # "小孩" is spelled out in the gummies' dosage answer ("小朋友……孩子拿不到"); the person follow-up wins.
+    reply = ask_pack("calcium", "柠檬酸钙软糖一天吃几颗", "小孩能吃吗")
+    assert reply.entry_key == "calcium-suit-kids-age"
+
+
+@pytest.mark.parametrize(
+    ("pack", "question"),
+    [
+        ("tonic", "即食阿胶糕的阿胶含量有多少"),  # the answer: "阿胶含量以包装标示为准"
+        ("tonic", "阿胶糕一块含多少糖"),
+        ("tonic", "孩子几岁可以吃阿胶糕"),  # no age in the children's answer
+        ("tonic", "过年快递几号停发"),  # "具体停发和恢复发货时间请以页面公告为准"
+        ("tonic", "会员生日送什么"),  # "生日月专属礼品", not which
+        ("calcium", "防伪码扫不出来"),
+        ("tonic", "快递显示签收了 我没收到"),
+        ("tonic", "阿胶糕能冷冻保存吗"),
+        ("tonic", "固元膏开了两个月了还能吃吗"),  # the answer advises a month
+        ("tonic", "口服液有没有加防腐剂"),
+        ("tonic", "单位想订200盒礼盒 怎么算"),
+        ("calcium", "退货要寄到哪个地址"),
+    ],
+)
+def test_a_facet_no_answer_gives_goes_to_a_person(ask_pack, pack, question):
+    reply = ask_pack(pack, question)
+    assert reply.handoff and reply.entry_key is None
+
+
+@pytest.mark.parametrize(
+    ("pack", "question", "key"),
+    [
+        # the near twins those answers do give
+        ("tonic", "阿胶糕保质期多久", "tonic-fact-cake"),
+        ("tonic", "固元膏开封后能放多久", "tonic-fact-guyuan"),
+        ("tonic", "阿胶糕开封后放冷藏还是冷冻", "tonic-storage-cake-opened"),
+        ("tonic", "阿胶糕有防腐剂吗", "tonic-ingr-cake"),  # "不添加防腐剂"
+        ("tonic", "年货节有团购优惠吗", "tonic-promo-spring-festival"),
+        ("tonic", "快递三天没动了", "tonic-logistics-delay"),
+        ("tonic", "退款到花呗要多久", "tonic-policy-refund-timeline"),
+    ],
+)
+def test_the_near_twin_an_answer_gives_is_still_answered(ask_pack, pack, question, key):
+    reply = ask_pack(pack, question)
+    assert reply.entry_key == key and not reply.handoff
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["退款到白条要多久", "阿胶可以和灵芝一起吃吗", "阿胶块有裂纹正常吗"],
+)
+def test_a_thing_no_entry_names_goes_to_a_person(ask_pack, question):
+    # 白条 (the refund answer names WeChat, Alipay and bank cards), another tonic, a crack (not frost or mould).
+    reply = ask_pack("tonic", question)
+    assert reply.handoff and reply.entry_key is None
+
+
+def test_being_played_with_is_anger(ask_pack):
+    reply = ask_pack("tonic", "退款半个月还没到 耍我呢")
+    assert reply.handoff and reply.handoff_reason == "anger"
