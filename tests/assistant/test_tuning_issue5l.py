@@ -80,3 +80,17 @@ def test_a_thing_no_entry_names_goes_to_a_person(ask_pack, question):
 def test_being_played_with_is_anger(ask_pack):
     reply = ask_pack("tonic", "退款半个月还没到 耍我呢")
     assert reply.handoff and reply.handoff_reason == "anger"
+
+
+def test_a_risk_handoff_shows_what_to_do_but_claims_no_answer(ask_pack):
+    # Before, a foreign body with a 12315 threat was handed over with the foreign-matter entry as its answer; a
+    # person takes the case, so no entry is claimed (as with anger), but its advice is still shown.
+    reply = ask_pack("tonic", "固元膏里吃出一根头发 不处理我就打12315")
+    assert reply.handoff and reply.handoff_reason == "risk" and reply.severity == "L3"
+    assert reply.entry_key is None and "异物" in reply.text
+
+
+@pytest.mark.parametrize("question", ["说好的补发都一个礼拜了还没到", "订单显示签收了 可我没收到东西"])
+def test_a_promise_not_kept_or_a_lost_parcel_goes_to_a_person(ask_pack, question):
+    reply = ask_pack("tonic", question)
+    assert reply.handoff and reply.entry_key is None

@@ -1106,8 +1106,9 @@ class Assistant:
             text,
             "handoff",
             u,
-            # A handoff entry's text (stop using it, keep the package) is shown, but it is not an answer.
-            entry_key=entry.key if entry is not None and answer and not is_handoff_entry(entry) else None,
+            # What the entry says (stop using it, keep the package, photograph the foreign body) is shown, but it is
+            # not the answer: a person takes the case, as with anger.
+            entry_key=None,
             handoff=True,
             handoff_reason="risk",
             severity="L3",

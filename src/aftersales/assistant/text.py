@@ -767,7 +767,16 @@ _ASKED_FACT_PATTERNS: tuple[tuple[str, str], ...] = (
     # A code that will not scan: only an answer that says what to do then.
     (r"扫不出|扫不了|扫不到|扫了没反应|扫不上|扫码.{0,4}(没反应|失败)", r"查不到|扫不出|看不清|无法识别|扫不了"),
     # "显示签收了但我没收到": a lost parcel is a case to trace, not a delay.
-    (r"签收.{0,12}(没收到|没有收到|没拿到|没见到|没看到)", r"签收"),
+    (
+        r"签收.{0,12}(没收到|没有收到|没拿到|没见到|没看到)",
+        r"签收.{0,8}(没|未)(收到|拿到)|(没|未)收到.{0,6}签收|丢件|丢失|找不到包裹",
+    ),
+    # A promise not kept ("说好的补发一个礼拜了还没到"): the case is open already, a person follows it up.
+    (
+        r"(说好|答应|承诺|说了)的?.{0,6}(补发|退款|寄|换货|回电|联系我).{0,12}(还没|没到|没收到|没发|没退|没有)"
+        r"|补发的?.{0,10}(还没|没到|没收到|没发)",
+        r"补发的|已补发|(补发|承诺).{0,6}(未|没)(到|收到)",
+    ),
     # Frozen: only an answer that speaks of the freezer.
     # ("冷藏还是冷冻" is answered by an answer that says 冷藏.)
     (r"^(?!.*(冷藏还是冷冻|冷冻还是冷藏)).*(冷冻|冻起来|冰冻|速冻|冻着)", r"冷冻|冻"),
