@@ -94,3 +94,45 @@ def test_a_risk_handoff_shows_what_to_do_but_claims_no_answer(ask_pack):
 def test_a_promise_not_kept_or_a_lost_parcel_goes_to_a_person(ask_pack, question):
     reply = ask_pack("tonic", question)
     assert reply.handoff and reply.entry_key is None
+
+
+# Round 5l, second part: the blind dev14 set (eight customers per pack), in other words than the set's.
+
+
+@pytest.mark.parametrize(
+    ("pack", "question"),
+    [
+        ("calcium", "发票抬头可以写公司名吗"),  # the invoice answer says how to get one, not what it may say
+        ("calcium", "能开带明细的发票吗"),
+        ("tonic", "优惠券跟积分可以同时用吗"),
+        ("tonic", "退到花呗以后额度什么时候恢复"),
+        ("tonic", "12月15号之前要送到 现在下单来得及吗"),
+        ("tonic", "家里没冰箱 阿胶糕开封了能放几天"),  # the answer says to keep it in the fridge
+        ("tonic", "礼盒可以印公司logo吗"),
+        ("tonic", "提货卡怎么用"),
+        ("tonic", "月子里吃阿胶能下奶吗"),
+        ("tonic", "吃阿胶能喝咖啡吗"),  # the taboo answer names strong tea and radish, not coffee
+        ("tonic", "北方暖气房 阿胶块放屋里会坏吗"),
+    ],
+)
+def test_what_the_answers_of_a_covered_topic_do_not_say_goes_to_a_person(ask_pack, pack, question):
+    reply = ask_pack(pack, question)
+    assert reply.handoff and reply.entry_key is None
+
+
+@pytest.mark.parametrize(
+    ("pack", "question", "key"),
+    [
+        ("calcium", "发票抬头开错了 能重开吗", "calcium-invoice"),  # "需要……重开的，请提交开票资料"
+        ("tonic", "吃阿胶期间能喝浓茶吗", "tonic-usage-taboo"),
+    ],
+)
+def test_the_twin_the_answer_does_say_is_answered(ask_pack, pack, question, key):
+    reply = ask_pack(pack, question)
+    assert reply.entry_key == key and not reply.handoff
+
+
+def test_a_short_question_about_the_previous_answer_goes_before_another_that_says_it_too(ask_pack):
+    # The melted-gummies answer and the damage answer both ask for photos; the conversation is about the gummies.
+    reply = ask_pack("calcium", "软糖到了全化了 粘在一起", "要拍照吗 拍哪些")
+    assert reply.entry_key == "calcium-storage-gummy-stuck"

@@ -108,7 +108,7 @@ _ASK_WORDS = frozenset(
     {
         "要", "需要", "哪里", "哪", "哪儿", "什么", "啥", "怎么", "怎样", "咋", "能", "能不能", "可以", "可不可以",
         "谁", "我", "我们", "你们", "你", "是", "是不是", "不", "会", "还", "也", "用", "得", "应该", "一下", "这个",
-        "那个", "吗", "呢", "么",
+        "那个", "吗", "呢", "么", "哪些", "多少", "怎么办",
     }
 )  # fmt: skip
 _APOLOGY = re.compile(r"^\s*((很|非常|十分|真|实在)?抱歉|对不起)")
@@ -1200,7 +1200,7 @@ class Assistant:
     ) -> tuple[list[Hit], float, bool]:
         """ "收到的盒子破了" then "要拍照吗 拍哪里": a short question that names no product and whose every word the
         previous answer already says ("请拍下外箱、礼盒和破损处的照片") asks about that answer, so the previous entry
-        answers it again, unless the answer found for the message says it too."""
+        answers it again (before another entry whose answer happens to say it too)."""
         previous = self.by_key.get(state.last_entry or "")
         if (
             previous is None
@@ -1212,9 +1212,6 @@ class Assistant:
             return hits, confidence, follow_up
         asked = [w for w in words(text) if w not in _ASK_WORDS and w not in FOLLOW_UP_WORDS]
         if not any(len(w) >= 2 for w in asked) or not _says_all(previous.answer, asked):
-            return hits, confidence, follow_up
-        top = self.entries[hits[0].entry] if hits else None
-        if confidence >= self.threshold and top is not None and (top is previous or _says_all(top.answer, asked)):
             return hits, confidence, follow_up
         return self._entry_first(hits, previous), max(confidence, self.threshold), True
 
