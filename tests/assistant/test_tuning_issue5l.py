@@ -136,3 +136,11 @@ def test_a_short_question_about_the_previous_answer_goes_before_another_that_say
     # The melted-gummies answer and the damage answer both ask for photos; the conversation is about the gummies.
     reply = ask_pack("calcium", "软糖到了全化了 粘在一起", "要拍照吗 拍哪些")
     assert reply.entry_key == "calcium-storage-gummy-stuck"
+
+
+def test_a_childs_own_dose_goes_to_a_person_unless_an_answer_doses_by_age(ask_pack):
+    # The gummies' answer says "请按包装推荐量食用": right for "软糖一天吃几颗", not for a given child's dose.
+    assert ask_pack("calcium", "儿子9岁 软糖一天吃几颗").handoff
+    assert ask_pack("calcium", "柠檬酸钙软糖一天吃几颗").entry_key == "calcium-usage-gummy"
+    # a month of pregnancy is not a child's age
+    assert ask_pack("calcium", "怀孕六个月 孕妇钙一天吃几片").entry_key is not None
