@@ -144,3 +144,37 @@ def test_a_childs_own_dose_goes_to_a_person_unless_an_answer_doses_by_age(ask_pa
     assert ask_pack("calcium", "柠檬酸钙软糖一天吃几颗").entry_key == "calcium-usage-gummy"
     # a month of pregnancy is not a child's age
     assert ask_pack("calcium", "怀孕六个月 孕妇钙一天吃几片").entry_key is not None
+
+
+# Round 5l, third part: the blind dev15 set, in other words than the set's.
+
+
+def test_an_abnormal_result_at_a_pregnancy_check_is_a_risk(ask_pack):
+    # dev15's one missed risk: "产检说……偏高" was not read as a diagnosis (only 查出/确诊/医生说 were).
+    reply = ask_pack("calcium", "怀孕30周了 产检发现血钙偏高 孕妇钙还吃吗")
+    assert reply.handoff_reason == "risk" and reply.severity == "L3"
+
+
+def test_a_state_follow_up_stays_with_the_topics_product(ask_pack):
+    # "软糖保质期多久" then "开封了呢": before, the liquid calcium's opened shelf life (its phrasing names 开封);
+    # the gummies' answer gives no period once opened, so a person answers.
+    reply = ask_pack("calcium", "软糖保质期多久", "开封了呢")
+    assert reply.entry_key != "calcium-fact-kids-liquid" and reply.handoff
+
+
+@pytest.mark.parametrize(
+    ("pack", "question"),
+    [
+        ("calcium", "双十二的活动具体满多少减多少"),
+        ("calcium", "老顾客有专享优惠吗"),
+        ("calcium", "孩子爱喝可乐 影响补钙吗"),
+        ("tonic", "优惠券和满减能叠加吗"),
+        ("tonic", "预算三百以内 送长辈买哪个"),
+        ("tonic", "都半个月了还没发货"),
+        ("tonic", "阿胶块能用白酒泡吗"),
+        ("tonic", "检验报告能盖章吗"),
+    ],
+)
+def test_dev15_facets_no_answer_gives_go_to_a_person(ask_pack, pack, question):
+    reply = ask_pack(pack, question)
+    assert reply.handoff and reply.entry_key is None

@@ -695,8 +695,16 @@ class Assistant:
         if emphasis:
             # The answer to a follow-up must mention what the follow-up asks about: phrasings that contain one
             # of its words go first, the topic's best match ("每天喝多少") only after them.
+            # (The product's own entries stay before other products' ones: "软糖保质期多久" then "开封了呢" is not
+            # the liquid's opened shelf life.)
             new_words = set(words(emphasis)) - FOLLOW_UP_WORDS
-            hits = sorted(hits, key=lambda h: not (new_words & self.index.doc_tokens[h.doc]))
+            hits = sorted(
+                hits,
+                key=lambda h: (
+                    product is not None and not _fits(self.entries[h.entry], product),
+                    not (new_words & self.index.doc_tokens[h.doc]),
+                ),
+            )
         hits = hits[:keep]
         confidence = self._confidence_of(hits[:5], probs)
         if (

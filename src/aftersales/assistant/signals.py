@@ -178,7 +178,11 @@ _SUITABILITY_QUESTION = re.compile(
 _COOKING_BUBBLES = re.compile(r"(加热|微波|烤|蒸|煮|熬|烊化|化开)[^，。,.!！？?]{0,4}?(起泡|鼓泡|冒泡)")
 # "阿胶和西洋参能一起泡吗": soaking two things together (一起 + 泡), not a blister (起泡).
 _TOGETHER_SOAK = re.compile(r"一起泡")
-_EVENT = re.compile(r"(吃|喝|用|穿|戴|服用|围|擦)(了|完|过|后|以后|之后)|已经|现在|一直|突然|今天|昨天|刚才|刚刚")
+_EVENT = re.compile(
+    r"(吃|喝|用|穿|戴|服用|围|擦)(了|完|过|后|以后|之后)|已经|现在|一直|突然|今天|昨天|刚才|刚刚"
+    # a result the customer was given ("产检发现血钙偏高") happened too
+    r"|查出|检查出|体检出|确诊|产检(说|发现|显示)|(化验|验血|抽血)(说|显示|结果)"
+)
 
 
 # Word lists miss symptoms described in the customer's own words ("嘴里起泡", "额头上全是小红点"): a body part
@@ -259,7 +263,8 @@ _MEDIA = re.compile(
 _MEDIA_PROMO = re.compile(r"返现|返券|集赞|晒单|奖励|有奖|笔记|好评|种草")
 # "体检查出肾结石", "检查出来血钙偏高": a diagnosis the customer reports (with the product named elsewhere).
 _DIAGNOSED = re.compile(
-    r"(查出|检查出|体检出|确诊|诊断出|诊断为|医生说)(来)?(了)?[^，。,.!！？?]{0,6}?(病|结石|炎|症|异常|偏高|超标|有关)"
+    r"(查出|检查出|体检出|确诊|诊断出|诊断为|医生说|产检(说|显示|发现)?|(化验|验血|抽血)(说|显示|结果)?)(来)?(了)?"
+    r"[^，。,.!！？?]{0,6}?(病|结石|炎|症|异常|偏高|超标|有关)"
 )
 # A pregnant or nursing customer, or a baby, after something happened, worried about harm: "怀孕五个月 刚发现
 # 喝的奶已经过期两天了 会不会对宝宝有影响".
