@@ -178,3 +178,22 @@ def test_a_state_follow_up_stays_with_the_topics_product(ask_pack):
 def test_dev15_facets_no_answer_gives_go_to_a_person(ask_pack, pack, question):
     reply = ask_pack(pack, question)
     assert reply.handoff and reply.entry_key is None
+
+
+def test_an_allergy_told_to_ask_what_is_in_a_product_is_answered_by_an_answer_that_names_it(ask_pack):
+    # Every dev writer labelled "我对核桃过敏 ……有核桃吗" for the ingredients, not as a risk; nothing happened.
+    reply = ask_pack("tonic", "孩子对花生过敏 阿胶糕里面有花生吗")
+    assert reply.handoff_reason != "risk"
+    assert reply.entry_key is None or "花生" in reply.text or "坚果" in reply.text
+
+
+def test_an_allergy_told_is_not_answered_by_an_answer_silent_on_the_allergen(ask_pack):
+    reply = ask_pack("calcium", "我儿子对牛奶过敏 儿童液体钙里面有没有乳成分")
+    assert reply.handoff_reason != "risk" and reply.handoff and reply.entry_key is None
+
+
+@pytest.mark.parametrize(
+    "text", ["吃了阿胶糕过敏了 里面有什么成分", "孩子吃了有花生的阿胶糕 他花生过敏 现在嘴肿了", "会不会过敏"]
+)
+def test_a_reaction_or_a_question_about_one_is_still_a_risk(ask_pack, text):
+    assert ask_pack("tonic", text).handoff_reason == "risk"

@@ -40,6 +40,7 @@ from aftersales.assistant.slots import Slots, extract
 from aftersales.assistant.text import (
     OCCASIONS,
     POPULATIONS,
+    allergens,
     asked_facts,
     classifier_features,
     normalise,
@@ -1294,14 +1295,18 @@ class Assistant:
         if entry.intent == "suitability":
             named += specifics(text, POPULATIONS)
         needs = asked_facts(text)
-        if not named and not needs:
+        held = allergens(text)
+        if not named and not needs and not held:
             return False
         known = self._entry_text.get(entry.key)
         if known is None:
             known = self._entry_text[entry.key] = "\n".join([*entry.questions, entry.answer, *entry.tags]).lower()
         answer = entry.answer.lower()
-        return any(not any(s in known for s in group) for group in named) or any(
-            not pattern.search(answer) for pattern in needs
+        return (
+            any(not any(s in known for s in group) for group in named)
+            or any(not pattern.search(answer) for pattern in needs)
+            # an allergy told: the answer itself must name the allergen ("含有芝麻、核桃等坚果")
+            or any(not any(a in answer for a in group) for group in held)
         )
 
     # ---------------------------------------------------------------- grounded answers

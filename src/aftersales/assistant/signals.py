@@ -329,9 +329,27 @@ def detect_risks(text: str) -> list[Risk]:
                 and (_only_hypothetical(lowered, r.word) or _only_standing(lowered, r.word))
             )
         ]
+    if found and not _EVENT.search(text) and _ASKS_CONTENTS.search(lowered):
+        # "我对核桃过敏 固元膏里面有核桃吗": an allergy the customer has, told to ask what is in a product, with
+        # nothing having happened, is a question the ingredients answer (every dev writer labelled it so).
+        found = [r for r in found if not (r.kind == "adverse_reaction" and _declared_allergy(lowered, r.word))]
     if found:
         found += _find(text, SENSITIVE_WORDS)
     return found
+
+
+# What is in a product, asked ("里面有核桃吗", "有没有乳成分", "氨糖是不是虾壳做的").
+_ASKS_CONTENTS = re.compile(
+    r"有没有|里面?有|含不含|含有|含.{0,4}吗|配料|成分|原料|(做|提取?|熬)的(吗|么)?|有[^，。,.!！？?]{1,6}(吗|么)"
+)
+# "对核桃过敏", "花生过敏", "坚果过敏体质": an allergy one has, not a reaction that happened ("过敏了").
+_ALLERGY_HELD = re.compile(r"(对[^，。,.!！？?]{1,6}|[\u4e00-\u9fff]{1,4})过敏(?!了|的症状|反应)")
+
+
+def _declared_allergy(lowered: str, word: str) -> bool:
+    if "过敏" not in word or re.search(r"是不是过敏|会不会过敏|过敏了|过敏反应", lowered):
+        return False
+    return bool(_ALLERGY_HELD.search(lowered))
 
 
 _HYPOTHETICAL = re.compile(r"(会不会|会|容易|易|可能|导致|引起|怕)[^，。,.!！？?]{0,2}$")

@@ -862,6 +862,33 @@ ASKED_FACTS: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 )
 
 
+# "我对核桃过敏", "孩子花生过敏": what the customer is allergic to, and the words an answer may name it by.
+_ALLERGEN_WORDS = {
+    "坚果": ("坚果", "核桃", "花生", "芝麻", "杏仁"),
+    "海鲜": ("海鲜", "虾", "蟹", "贝", "甲壳"),
+    "牛奶": ("牛奶", "乳"),
+    "乳制品": ("乳",),
+    "花生": ("花生", "坚果"),
+    "核桃": ("核桃", "坚果"),
+}
+_NOT_ALLERGENS = frozenset({"对", "是", "有", "会", "都", "也", "很", "容易", "有点", "体质", "这些", "之类", "类"})
+
+
+def allergens(text: str) -> list[tuple[str, ...]]:
+    """For each allergen the customer says they have ("对核桃过敏": the word before 过敏), the words an answer
+    must use for it."""
+    tokens = words(text)
+    found = []
+    for n, token in enumerate(tokens):
+        if token != "过敏" or n == 0:
+            continue
+        before = tokens[n - 1]
+        if before in _NOT_ALLERGENS or not _CJK.fullmatch(before) or any(before in g for g in POPULATIONS):
+            continue
+        found.append(_ALLERGEN_WORDS.get(before, (before,)))
+    return found
+
+
 def asked_facts(text: str) -> list[re.Pattern[str]]:
     """For each kind of datum the message asks for, the pattern an answer's text must match."""
     lowered = text.lower()
