@@ -197,3 +197,38 @@ def test_an_allergy_told_is_not_answered_by_an_answer_silent_on_the_allergen(ask
 )
 def test_a_reaction_or_a_question_about_one_is_still_a_risk(ask_pack, text):
     assert ask_pack("tonic", text).handoff_reason == "risk"
+
+
+# Round 5l, fourth part: the blind dev16 set (Monday-morning messages), in other words than the set's.
+
+
+def test_a_babys_changed_stool_after_the_mother_took_it_is_a_risk(ask_pack):
+    # dev16's one missed risk: "宝宝这两天拉绿色的便便" after the nursing mother took the tablets.
+    reply = ask_pack("calcium", "喂奶期间吃了孕妇钙 宝宝大便发绿了 有关系吗")
+    assert reply.handoff_reason == "risk" and reply.severity == "L3"
+
+
+def test_a_drink_too_cold_to_enjoy_is_not_a_reaction(ask_pack):
+    assert ask_pack("tonic", "口服液冬天太冰的喝着难受 能加热吗").handoff_reason != "risk"
+
+
+@pytest.mark.parametrize("text", ["找了两天都没人回 你们到底管不管", "你们客服什么水平 答非所问"])
+def test_more_anger_words(ask_pack, text):
+    reply = ask_pack("calcium", text)
+    assert reply.handoff and reply.handoff_reason == "anger"
+
+
+@pytest.mark.parametrize(
+    ("pack", "question"),
+    [
+        ("tonic", "过年快递哪天开始停发"),
+        ("tonic", "下单时没填邮箱 电子发票发到哪"),
+        ("tonic", "退货运费要我先垫付吗"),
+        ("calcium", "实体店买能刷医保吗"),
+        ("calcium", "周期购中途退了 之前的优惠要补差价吗"),
+        ("calcium", "孕妇钙含不含叶酸"),
+    ],
+)
+def test_dev16_facets_no_answer_gives_go_to_a_person(ask_pack, pack, question):
+    reply = ask_pack(pack, question)
+    assert reply.handoff and reply.entry_key is None

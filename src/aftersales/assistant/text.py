@@ -779,7 +779,8 @@ _ASKED_FACT_PATTERNS: tuple[tuple[str, str], ...] = (
     ),
     # Which days the couriers stop and start again: only an answer that gives the days.
     (
-        r"几号.{0,4}(停|恢复|截单|放假|开始发)|(停发|恢复发货|截单|停运).{0,6}(几号|哪天|什么时候|时间)",
+        r"几号.{0,4}(停|恢复|截单|放假|开始发)|(停发|恢复发货|截单|停运).{0,6}(几号|哪天|什么时候|时间)"
+        r"|(哪天|几号|什么时候).{0,4}(开始)?(停发|停运|恢复发货|截单)",
         r"(停发|恢复|截单|停运)\S{0,6}\d+月\d+日|\d+月\d+日\S{0,6}(停发|恢复|截单|停运)",
     ),
     # A code that will not scan: only an answer that says what to do then.
@@ -825,9 +826,27 @@ _ASKED_FACT_PATTERNS: tuple[tuple[str, str], ...] = (
         r"|(一天|每天|一次|每次)\S{0,3}(吃|喝|服|用)\S{0,2}(几|多少).{0,12}(?<!怀孕)(?<!孕)(\d+|[一二两三四五六七八九十]+)\s*(周岁|岁|个月)",
         r"\d+\s*(-|~|到|至)\s*\d+\s*(周)?岁|\d+\s*(周)?岁(以上|以下|以内|及以上)\S{0,8}(每天|一天|每次|一次)\S{0,3}\d",
     ),
+    # Shipping paid first and refunded later ("运费是我先垫付再报销吗"): only an answer that says how.
+    (r"垫付|先付.{0,6}(报销|退给|返还)|报销.{0,4}(运费|多久)|运费.{0,6}报销", r"垫付|报销|先行|返还运费|退还运费"),
+    # No e-mail given for the e-invoice ("我下单的时候没填邮箱"): only an answer that says what then.
+    (r"没(有)?填.{0,2}邮箱|没留.{0,2}邮箱|没有邮箱|邮箱.{0,4}(没填|填错)", r"没有邮箱|未填|补填|修改邮箱|填错"),
+    # Paying in a shop, not online ("线下门店能刷医保卡吗"): only an answer that speaks of shops.
+    (r"(线下|门店|实体店|药店).{0,8}(医保|刷卡|支付|付款)", r"线下|门店|实体店|药店"),
+    # A discount taken back ("中途取消的话之前享受的优惠要退回去吗"): only an answer that says so.
+    (
+        r"优惠.{0,4}(退回|补回|扣回|收回|要退)|(退回|补回|扣回).{0,4}优惠|补差价",
+        r"退回优惠|补差价|扣除优惠|差价|按原价",
+    ),
+    # The approval number itself ("批准文号是多少"): only an answer that gives it.
+    (r"(批准文号|批文号|文号|注册号|备案号)(是)?(多少|几号|是什么)", r"国食健|卫食健|G\d{8}|\d{8}"),
+    # Whether a product contains a nutrient ("孕妇钙里面有没有叶酸"): only an answer that says it does or not.
+    (
+        r"(有没有|含不含|是否含|含有?|里面有|加了?).{0,3}(叶酸|dha|铁|锌|硒|镁)",
+        r"(含|不含|含有|添加|加了|没有)\S{0,4}(叶酸|dha|铁|锌|硒|镁)",
+    ),
     # A promise not kept ("说好的补发一个礼拜了还没到"): the case is open already, a person follows it up.
     (
-        r"(说好|答应|承诺|说了)的?.{0,6}(补发|退款|寄|换货|回电|联系我).{0,12}(还没|没到|没收到|没发|没退|没有)"
+        r"(说好|答应|承诺|说了)的?.{0,6}(补发|退款|寄|换货|回电|联系我|发货).{0,12}(还没|没到|没收到|没发|没退|没有|没动)"
         r"|补发的?.{0,10}(还没|没到|没收到|没发)|补发的.{0,4}(什么时候|多久|几天)|补发多久(到|能到)",
         r"补发的|已补发|(补发|承诺).{0,6}(未|没)(到|收到)",
     ),
