@@ -42,6 +42,34 @@ def test_a_new_person_after_a_dosage_answer_is_still_the_follow_up_rules(ask_pac
         ("tonic", "口服液有没有加防腐剂"),
         ("tonic", "单位想订200盒礼盒 怎么算"),
         ("calcium", "退货要寄到哪个地址"),
+        # dev14's classes (eight customers per pack)
+        ("calcium", "发票抬头可以写公司名吗"),  # the invoice answer says how to get one, not what it may say
+        ("calcium", "能开带明细的发票吗"),
+        ("tonic", "优惠券跟积分可以同时用吗"),
+        ("tonic", "退到花呗以后额度什么时候恢复"),
+        ("tonic", "12月15号之前要送到 现在下单来得及吗"),
+        ("tonic", "家里没冰箱 阿胶糕开封了能放几天"),  # the answer says to keep it in the fridge
+        ("tonic", "礼盒可以印公司logo吗"),
+        ("tonic", "提货卡怎么用"),
+        ("tonic", "月子里吃阿胶能下奶吗"),
+        ("tonic", "吃阿胶能喝咖啡吗"),  # the taboo answer names strong tea and radish, not coffee
+        ("tonic", "北方暖气房 阿胶块放屋里会坏吗"),
+        # dev15's classes
+        ("calcium", "双十二的活动具体满多少减多少"),
+        ("calcium", "老顾客有专享优惠吗"),
+        ("calcium", "孩子爱喝可乐 影响补钙吗"),
+        ("tonic", "优惠券和满减能叠加吗"),
+        ("tonic", "预算三百以内 送长辈买哪个"),
+        ("tonic", "都半个月了还没发货"),
+        ("tonic", "阿胶块能用白酒泡吗"),
+        ("tonic", "检验报告能盖章吗"),
+        # dev16's classes
+        ("tonic", "过年快递哪天开始停发"),
+        ("tonic", "下单时没填邮箱 电子发票发到哪"),
+        ("tonic", "退货运费要我先垫付吗"),
+        ("calcium", "实体店买能刷医保吗"),
+        ("calcium", "周期购中途退了 之前的优惠要补差价吗"),
+        ("calcium", "孕妇钙含不含叶酸"),
     ],
 )
 def test_a_facet_no_answer_gives_goes_to_a_person(ask_pack, pack, question):
@@ -100,27 +128,6 @@ def test_a_promise_not_kept_or_a_lost_parcel_goes_to_a_person(ask_pack, question
 
 
 @pytest.mark.parametrize(
-    ("pack", "question"),
-    [
-        ("calcium", "发票抬头可以写公司名吗"),  # the invoice answer says how to get one, not what it may say
-        ("calcium", "能开带明细的发票吗"),
-        ("tonic", "优惠券跟积分可以同时用吗"),
-        ("tonic", "退到花呗以后额度什么时候恢复"),
-        ("tonic", "12月15号之前要送到 现在下单来得及吗"),
-        ("tonic", "家里没冰箱 阿胶糕开封了能放几天"),  # the answer says to keep it in the fridge
-        ("tonic", "礼盒可以印公司logo吗"),
-        ("tonic", "提货卡怎么用"),
-        ("tonic", "月子里吃阿胶能下奶吗"),
-        ("tonic", "吃阿胶能喝咖啡吗"),  # the taboo answer names strong tea and radish, not coffee
-        ("tonic", "北方暖气房 阿胶块放屋里会坏吗"),
-    ],
-)
-def test_what_the_answers_of_a_covered_topic_do_not_say_goes_to_a_person(ask_pack, pack, question):
-    reply = ask_pack(pack, question)
-    assert reply.handoff and reply.entry_key is None
-
-
-@pytest.mark.parametrize(
     ("pack", "question", "key"),
     [
         ("calcium", "发票抬头开错了 能重开吗", "calcium-invoice"),  # "需要……重开的，请提交开票资料"
@@ -162,24 +169,6 @@ def test_a_state_follow_up_stays_with_the_topics_product(ask_pack):
     assert reply.entry_key != "calcium-fact-kids-liquid" and reply.handoff
 
 
-@pytest.mark.parametrize(
-    ("pack", "question"),
-    [
-        ("calcium", "双十二的活动具体满多少减多少"),
-        ("calcium", "老顾客有专享优惠吗"),
-        ("calcium", "孩子爱喝可乐 影响补钙吗"),
-        ("tonic", "优惠券和满减能叠加吗"),
-        ("tonic", "预算三百以内 送长辈买哪个"),
-        ("tonic", "都半个月了还没发货"),
-        ("tonic", "阿胶块能用白酒泡吗"),
-        ("tonic", "检验报告能盖章吗"),
-    ],
-)
-def test_dev15_facets_no_answer_gives_go_to_a_person(ask_pack, pack, question):
-    reply = ask_pack(pack, question)
-    assert reply.handoff and reply.entry_key is None
-
-
 def test_an_allergy_told_to_ask_what_is_in_a_product_is_answered_by_an_answer_that_names_it(ask_pack):
     # Every dev writer labelled "我对核桃过敏 ……有核桃吗" for the ingredients, not as a risk; nothing happened.
     reply = ask_pack("tonic", "孩子对花生过敏 阿胶糕里面有花生吗")
@@ -216,19 +205,3 @@ def test_a_drink_too_cold_to_enjoy_is_not_a_reaction(ask_pack):
 def test_more_anger_words(ask_pack, text):
     reply = ask_pack("calcium", text)
     assert reply.handoff and reply.handoff_reason == "anger"
-
-
-@pytest.mark.parametrize(
-    ("pack", "question"),
-    [
-        ("tonic", "过年快递哪天开始停发"),
-        ("tonic", "下单时没填邮箱 电子发票发到哪"),
-        ("tonic", "退货运费要我先垫付吗"),
-        ("calcium", "实体店买能刷医保吗"),
-        ("calcium", "周期购中途退了 之前的优惠要补差价吗"),
-        ("calcium", "孕妇钙含不含叶酸"),
-    ],
-)
-def test_dev16_facets_no_answer_gives_go_to_a_person(ask_pack, pack, question):
-    reply = ask_pack(pack, question)
-    assert reply.handoff and reply.entry_key is None
