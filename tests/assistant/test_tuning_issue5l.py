@@ -205,3 +205,10 @@ def test_a_drink_too_cold_to_enjoy_is_not_a_reaction(ask_pack):
 def test_more_anger_words(ask_pack, text):
     reply = ask_pack("calcium", text)
     assert reply.handoff and reply.handoff_reason == "anger"
+
+
+def test_disgust_at_a_foreign_body_is_answered_by_the_foreign_matter_entry(ask_pack):
+    # Three writers (dev4, dev12, dev16) labelled "吃出一根头发 太恶心了" for the foreign-matter answer; 恶心 is
+    # disgust at the goods, not anger at the service, so it is no longer an anger word (it still scores negative).
+    reply = ask_pack("tonic", "固元膏里吃出头发了 太恶心了")
+    assert reply.entry_key == "tonic-quality-foreign-matter" and reply.handoff_reason != "anger"
